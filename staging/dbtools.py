@@ -1,0 +1,83 @@
+"""Named database helpers for scenarios: read what was persisted, prove nothing was written, age an order.
+
+Tests reach MongoDB only through these (STYLE.md: no ad hoc database access in the middle of a scenario).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bson import ObjectId
+from bson.errors import InvalidId
+from pymongo.database import Database
+
+# The collections a request could write to (API.md 9.1), compared before and after a refused call.
+WATCHED_COLLECTIONS = ("users", "orders", "counters", "staffs", "drivers", "coffees", "refunds",
+                       "cancellationrequests")
+
+
+def _object_id(value: str | ObjectId) -> ObjectId | str:
+    try:
+        return ObjectId(value)
+    except (InvalidId, TypeError):
+        return str(value)
+
+
+def order_document(db: Database, order_id: str) -> dict[str, Any] | None:
+    """The order exactly as stored."""
+    return db.orders.find_one({"_id": _object_id(order_id)})
+
+
+def user_document(db: Database, email: str) -> dict[str, Any] | None:
+    return db.users.find_one({"email": email.lower()})
+
+
+def orders_of_user(db: Database, user_id: str) -> list[dict[str, Any]]:
+    return list(db.orders.find({"user": _object_id(user_id)}))
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Document counts and the newest ``updatedAt`` per collection: enough to notice any write."""
+
+    figures: dict[str, tuple[int, datetime | None]]
+
+    def changed_since(self, other: Snapshot) -> dict[str, tuple[Any, Any]]:
+        return {name: (other.figures.get(name), now) for name, now in self.figures.items()
+                if other.figures.get(name) != now}
+
+
+def snapshot(db: Database) -> Snapshot:
+    figures: dict[str, tuple[int, datetime | None]] = {}
+    for name in WATCHED_COLLECTIONS:
+        newest = db[name].find_one({}, {"updatedAt": 1}, sort=[("updatedAt", -1)])
+        figures[name] = (db[name].count_documents({}), newest.get("updatedAt") if newest else None)
+    return Snapshot(figures)
+
+
+@contextmanager
+def nothing_written(db: Database) -> Iterator[None]:
+    """Assert the block wrote nothing to the watched collections.
+
+    Per-worker databases make this exact: no other test writes to this worker's database while one
+    test runs.
+    """
+    before = snapshot(db)
+    yield
+    changes = snapshot(db).changed_since(before)
+    assert not changes, f"a refused request wrote to the database: {changes}"
+
+
+def age_order(db: Database, order_id: str, minutes: float) -> None:
+    """Move an order's placement ``minutes`` into the past, instead of waiting (API.md 9.3)."""
+    document = order_document(db, order_id)
+    assert document is not None, f"no order {order_id} to age"
+    shift = timedelta(minutes=minutes)
+    placed = document.get("statusTimestamps", {}).get("placed") or document["createdAt"]
+    db.orders.update_one({"_id": document["_id"]},
+                         {"$set": {"createdAt": document["createdAt"] - shift,
+                                   "statusTimestamps.placed": placed - shift}})

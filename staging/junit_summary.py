@@ -1,0 +1,43 @@
+"""Read a JUnit XML file into the few figures a run summary prints."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET  # noqa: S405 - parses the file our own pytest run just wrote
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class RunSummary:
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+    skipped: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.passed + self.failed + self.errors + self.skipped
+
+    def line(self) -> str:
+        return f"{self.passed} passed, {self.failed} failed, {self.errors} errors, {self.skipped} skipped"
+
+
+def read_junit(path: Path) -> RunSummary:
+    summary = RunSummary()
+    if not path.exists():
+        return summary
+    root = ET.parse(path).getroot()  # noqa: S314 - see the import
+    for case in root.iter("testcase"):
+        name = f"{case.get('classname', '')}::{case.get('name', '')}"
+        if case.find("failure") is not None:
+            summary.failed += 1
+            summary.failures.append(name)
+        elif case.find("error") is not None:
+            summary.errors += 1
+            summary.failures.append(name)
+        elif case.find("skipped") is not None:
+            summary.skipped += 1
+        else:
+            summary.passed += 1
+    return summary
