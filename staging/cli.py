@@ -17,7 +17,7 @@ from pathlib import Path
 from staging.core import StagingError, ensure_port_free
 from staging.junit_summary import read_junit
 from staging.run_folder import new_run_dir
-from staging.stack import StackSettings, Target, check_reachable, open_stack
+from staging.stack import Stack, StackSettings, Target, check_reachable, open_stack
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXIT_USER_ERROR = 2
@@ -42,18 +42,35 @@ def _defects(args: argparse.Namespace) -> tuple[str, ...]:
     return tuple(d.strip() for d in args.defects.split(",") if d.strip())
 
 
-def stage_up(args: argparse.Namespace) -> int:
-    from staging.actors import seed_demo_actors  # noqa: PLC0415 - pulls in the client layer only when needed
+def demo_actors(stack: Stack) -> list[str]:
+    """A staff member, a driver and a customer made through the API, so the stack is usable at once."""
+    from fixtures import actors  # noqa: PLC0415 - the client layer is only needed here
+    from fixtures.transport import ClientConfig  # noqa: PLC0415
 
+    config = ClientConfig(stack.base_url)
+    with actors.sign_in_admin(config, stack.admin) as admin:
+        staff, credentials, staff_pin = actors.hire_staff(config, admin)
+        driver, driver_pin = actors.hire_driver(config, admin)
+        customer, login = actors.register_customer(config)
+    for api in (staff, driver, customer):
+        api.close()
+    return [f"Staff       {credentials.employee_id} PIN {staff_pin}",
+            f"Driver      {driver.driver.driver_id} PIN {driver_pin}",
+            f"Customer    {login.email} / {login.password}"]
+
+
+def stage_up(args: argparse.Namespace) -> int:
     if args.port:
         ensure_port_free("127.0.0.1", args.port)
     run_dir = args.run_dir or new_run_dir()
     settings = StackSettings(target=_target(args), run_dir=run_dir, base_url=args.base_url,
                              mongo_uri=args.mongo_uri, defects=_defects(args), backend_port=args.port)
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # Explicit handlers: a shell may start us with SIGINT ignored, and SIGTERM should stop us as cleanly.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
     with open_stack(settings) as stack:
-        demo = seed_demo_actors(stack)
+        demo = demo_actors(stack)
         print(f"Backend     {stack.base_url}   (admin panel: {stack.base_url.replace('127.0.0.1', 'localhost')}/admin)")
         if stack.db is not None:
             print(f"MongoDB     {stack.db.client.address[0]}:{stack.db.client.address[1]}/{stack.db.name}")
@@ -65,11 +82,9 @@ def stage_up(args: argparse.Namespace) -> int:
             print(line)
         print(f"Logs        {run_dir / 'logs'}")
         print("Ready. Press Ctrl-C to stop.", flush=True)
-        try:
-            stop.wait()
-        except KeyboardInterrupt:
-            pass
-    print("Stopped.")
+        stop.wait()
+        print("Stopping…", flush=True)
+    print("Stopped.", flush=True)
     return 0
 
 

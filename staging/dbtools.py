@@ -32,6 +32,13 @@ def order_document(db: Database, order_id: str) -> dict[str, Any] | None:
     return db.orders.find_one({"_id": _object_id(order_id)})
 
 
+def inactive_coffee(db: Database) -> dict[str, Any]:
+    """A seeded coffee that is not for sale (the catalog seed always has one)."""
+    coffee = db.coffees.find_one({"isActive": False})
+    assert coffee is not None, "the catalog has no inactive coffee: was it seeded?"
+    return coffee
+
+
 def user_document(db: Database, email: str) -> dict[str, Any] | None:
     return db.users.find_one({"email": email.lower()})
 

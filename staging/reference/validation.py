@@ -1,0 +1,148 @@
+"""Field rules shared by the routes (API.md 2.2, 2.3, 4.1, 8.4). Values of the wrong JSON type never
+reach a query: every check insists on the type first, so `{"$gt": ""}` is refused, not obeyed."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import Any, TypeGuard
+
+from bson import ObjectId
+
+from staging.reference.errors import ApiError, field_error, validation_failed
+
+_OBJECT_ID = re.compile(r"^[0-9a-fA-F]{24}$")
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@"
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
+_PIN = re.compile(r"^[0-9]{4}$")
+PHONE = re.compile(r"^[\d\s\-\+\(\)]+$")
+HH_MM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+SPECIAL_CHARACTERS = "@$!%*?&"
+_GMAIL_DOMAINS = ("gmail.com", "googlemail.com")
+# Query-string fragments the Node backend's input filter refuses (API.md 8.4, wire quirk).
+_SUSPICIOUS_QUERY = ("'", "#", "--", "..")
+
+
+def parse_object_id(value: Any) -> ObjectId | None:
+    """A 24-hex ObjectId, or None. (bson's own check also accepts any 12-character string.)"""
+    if isinstance(value, ObjectId):
+        return value
+    if isinstance(value, str) and _OBJECT_ID.match(value):
+        return ObjectId(value)
+    return None
+
+
+def object_id_or_400(value: Any, what: str) -> ObjectId:
+    oid = parse_object_id(value)
+    if oid is None:
+        raise ApiError(400, f"Invalid {what} ID")
+    return oid
+
+
+def normalize_email(email: str) -> str:
+    """Lower-case; gmail addresses also lose dots and +tags (express-validator's normalizeEmail)."""
+    local, _, domain = email.strip().lower().rpartition("@")
+    if domain in _GMAIL_DOMAINS:
+        local = local.split("+", 1)[0].replace(".", "")
+        domain = "gmail.com"
+    return f"{local}@{domain}"
+
+
+def is_email(value: Any) -> bool:
+    return isinstance(value, str) and len(value) <= 254 and bool(_EMAIL.match(value.strip()))
+
+
+def password_problems(password: str) -> list[str]:
+    problems = []
+    if len(password) < 8:
+        problems.append("Password must be at least 8 characters long")
+    if len(password) > 128:
+        problems.append("Password must be at most 128 characters long")
+    if not re.search(r"[a-z]", password):
+        problems.append("Password must contain a lowercase letter")
+    if not re.search(r"[A-Z]", password):
+        problems.append("Password must contain an uppercase letter")
+    if not re.search(r"[0-9]", password):
+        problems.append("Password must contain a number")
+    if not any(char in SPECIAL_CHARACTERS for char in password):
+        problems.append(f"Password must contain a special character ({SPECIAL_CHARACTERS})")
+    return problems
+
+
+def is_pin(value: Any) -> bool:
+    """Exactly four ASCII digits, as a string."""
+    return isinstance(value, str) and bool(_PIN.match(value))
+
+
+def is_number(value: Any) -> TypeGuard[int | float]:
+    """A finite JSON number (booleans are not numbers here)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def is_suspicious_query_value(value: str) -> bool:
+    return any(fragment in value for fragment in _SUSPICIOUS_QUERY)
+
+
+class FieldErrors:
+    """Collects express-validator style errors and raises them together as 400 'Validation failed'."""
+
+    def __init__(self) -> None:
+        self.errors: list[dict[str, Any]] = []
+
+    def add(self, path: str, msg: str, value: Any = None) -> None:
+        self.errors.append(field_error(path, msg, value))
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise validation_failed(self.errors)
+
+
+def optional_string(body: Mapping[str, Any], key: str, errors: FieldErrors, max_length: int) -> str | None:
+    """A trimmed optional string field; wrong types and over-long values are recorded as errors."""
+    value = body.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        errors.add(key, f"{key} must be a string", value)
+        return None
+    value = value.strip()
+    if len(value) > max_length:
+        errors.add(key, f"{key} must be at most {max_length} characters", value)
+        return None
+    return value or None
+
+
+def int_query(query: Mapping[str, str], name: str, default: int, lo: int, hi: int | None = None) -> int:
+    """An integer query parameter; out-of-range values are clamped, non-numbers get 400."""
+    raw = query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(400, f"{name} must be an integer") from None
+    value = max(lo, value)
+    return min(hi, value) if hi is not None else value
+
+
+def float_query(query: Mapping[str, str], name: str) -> float | None:
+    raw = query.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ApiError(400, f"{name} must be a number") from None
+    if not math.isfinite(value):
+        raise ApiError(400, f"{name} must be a number")
+    return value
+
+
+def json_object(body: Any) -> dict[str, Any]:
+    """The request body as an object; arrays and scalars are refused."""
+    if not isinstance(body, dict):
+        raise ApiError(400, "Request body must be a JSON object")
+    return body

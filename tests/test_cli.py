@@ -1,0 +1,47 @@
+"""The CLI's answers to user errors: one clear line, a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def almarya_qa(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "staging.cli", *args], cwd=REPO, capture_output=True,
+                          text=True, timeout=timeout, check=False)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(("run", "--base-url", "http://127.0.0.1:9"), "target http://127.0.0.1:9 is unreachable",
+                     id="unreachable-target"),
+        pytest.param(("run", "--target", "remote"), "the remote target needs --base-url", id="remote-without-url"),
+        pytest.param(("run", "--target", "moon"), "invalid choice: 'moon'", id="unknown-target"),
+        pytest.param(("frobnicate",), "invalid choice: 'frobnicate'", id="unknown-command"),
+    ],
+)
+def test_user_errors_give_one_clear_line(args: tuple[str, ...], message: str, tmp_path: Path):
+    """Each user error names itself on stderr and exits non-zero without a traceback."""
+    result = almarya_qa(*args, "--run-dir", str(tmp_path)) if args[0] == "run" else almarya_qa(*args)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_stage_up_refuses_a_port_in_use(tmp_path: Path):
+    """An explicit port that is taken is reported before anything starts."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = almarya_qa("stage", "up", "--port", str(port), "--run-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
+    assert "Traceback" not in result.stderr
