@@ -120,5 +120,5 @@ class ReferenceBackend(AbstractContextManager["ReferenceBackend"]):
 
 def _inherited_env() -> dict[str, str]:
     """Only what a child needs from our environment; the backend's own settings come explicitly."""
-    keep = ("PATH", "HOME", "LANG", "LC_ALL", "VIRTUAL_ENV", "PYTHONPATH", "SYSTEMROOT")
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "VIRTUAL_ENV", "PYTHONPATH", "TMPDIR")
     return {k: os.environ[k] for k in keep if k in os.environ}

@@ -135,7 +135,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", default="auto", help="pytest-xdist workers (default: auto)")
     run.add_argument("paths", nargs="*", help="test paths (default: e2e)")
     run.set_defaults(handler=run_suite)
+
+    bench = commands.add_parser("bench", help="benchmarks of the harness (figures for the README)")
+    bench.add_argument("what", choices=["startup"], help="startup: time to a seeded, ready embedded stack")
+    bench.add_argument("--repeat", type=int, default=5)
+    bench.set_defaults(handler=lambda a, _: _bench(a))
     return parser
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from staging.bench import report_startup  # noqa: PLC0415 - only this command needs it
+
+    print(report_startup(args.repeat))
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

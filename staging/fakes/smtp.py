@@ -121,6 +121,7 @@ class SmtpSink(AbstractContextManager["SmtpSink"]):
             try:
                 controller.start()
             except (OSError, RuntimeError, TimeoutError):
+                controller.loop.close()
                 continue
             self._controller, self.host = controller, host
             return self
@@ -130,6 +131,8 @@ class SmtpSink(AbstractContextManager["SmtpSink"]):
     def stop(self) -> None:
         if self._controller is not None:
             self._controller.stop()
+            # aiosmtpd leaves the loop it made open; closing it here keeps its sockets from leaking.
+            self._controller.loop.close()
             self._controller = None
         close_logger(self._log)
 

@@ -52,7 +52,8 @@ def main() -> int:
         db.ensure_indexes(database)
     except PyMongoError as exc:
         if not settings.is_production:
-            print(f"MongoDB connection failed ({settings.db_name}): {exc}".splitlines()[0], file=sys.stderr)
+            reason = str(exc).split(" (configured timeouts")[0].split(", Timeout:")[0]
+            print(f"MongoDB connection failed: {reason}", file=sys.stderr)
             client.close()
             return 1
         log.error("MongoDB connection failed, retrying every %ss: %s", PRODUCTION_RETRY_SECONDS, exc)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -78,3 +79,8 @@ def create_app(
     )
     app.state.ctx = ctx
     return app
+
+
+def app_from_env() -> Starlette:
+    """For `uvicorn --factory staging.reference.app:app_from_env`: settings from the environment."""
+    return create_app(Settings.from_env(os.environ))

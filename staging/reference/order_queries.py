@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,7 +15,7 @@ from staging.reference.db import ORDERS, Doc
 from staging.reference.errors import ApiError
 from staging.reference.lifecycle import PAYMENT_STATUSES, STATUSES
 from staging.reference.ordering import DELIVERY_METHOD
-from staging.reference.validation import int_query, object_id_or_400
+from staging.reference.validation import int_query, object_id_or_400, search_pattern
 
 SORT_FIELDS = ("createdAt", "updatedAt", "totalAmount", "orderNumber", "status")
 MAX_LIMIT = 100
@@ -70,8 +69,7 @@ def order_filter(query: Mapping[str, str], owner: ObjectId | None) -> Doc:
         created["$lte"] = _date(end, "endDate", end_of_day=True)
     if created:
         conditions.append({"createdAt": created})
-    if search := (query.get("search") or "").strip():
-        pattern = {"$regex": re.escape(search[:100]), "$options": "i"}
+    if pattern := search_pattern(query.get("search")):
         conditions.append(
             {"$or": [{"orderNumber": pattern}, {"items.name": pattern}, {"deliveryAddress.city": pattern}]}
         )

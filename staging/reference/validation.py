@@ -78,8 +78,22 @@ def is_pin(value: Any) -> bool:
 
 
 def is_number(value: Any) -> TypeGuard[int | float]:
-    """A finite JSON number (booleans are not numbers here)."""
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    """A finite JSON number that fits BSON (booleans are not numbers here)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**63  # larger JSON integers would not even convert to float
+    return math.isfinite(value)
+
+
+def search_pattern(raw: str | None, *, exact: bool = False) -> dict[str, str] | None:
+    """A case-insensitive regex matching `raw` literally (escaped, bounded, no NUL bytes, which MongoDB
+    refuses in a regex); None when there is nothing to search for. `exact` anchors it to the whole value."""
+    text = (raw or "").replace("\x00", "").strip()[:100]
+    if not text:
+        return None
+    escaped = re.escape(text)
+    return {"$regex": f"^{escaped}$" if exact else escaped, "$options": "i"}
 
 
 def is_suspicious_query_value(value: str) -> bool:

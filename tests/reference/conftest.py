@@ -131,7 +131,8 @@ def admin_token(backend: Backend) -> str:
         {
             "name": "QA Admin",
             "email": email,
-            "password": bcrypt.hashpw(ADMIN_PASSWORD.encode(), bcrypt.gensalt(4)).decode(),
+            # A $2a$ hash, as Node's bcryptjs writes them (API.md 9.2); $2a$ and $2b$ hash alike here.
+            "password": bcrypt.hashpw(ADMIN_PASSWORD.encode(), bcrypt.gensalt(4, prefix=b"2a")).decode(),
             "roles": ["admin"],
             "isActive": True,
             "isEmailVerified": True,

@@ -59,3 +59,16 @@ def test_a_token_bypasses_the_cache(api, customer):
 def test_bad_coffee_ids(api, path, status):
     """Malformed ids get 400, unknown ids 404."""
     assert api.get(path).status_code == status
+
+
+def test_unknown_coffee_answers_a_bare_message(api):
+    """Wire: this 404 body is `{message}` alone, with no `success` key."""
+    assert api.get("/api/coffees/0123456789abcdef01234567").json() == {"message": "Coffee not found"}
+
+
+@pytest.mark.parametrize("term", ["\x00nomatch", "a\x00b", "(unclosed", ".*", "$where"])
+def test_odd_search_terms_are_literal_and_never_fail(api, term):
+    """Regex metacharacters and NUL bytes are searched literally; never a 5xx."""
+    response = api.get("/api/coffees", params={"search": term, "nonce": uuid.uuid4().hex})
+    assert response.status_code == HTTPStatus.OK
+    assert "data" not in response.json()  # nothing matches, so the empty list is stripped

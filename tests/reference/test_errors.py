@@ -5,6 +5,9 @@ from __future__ import annotations
 from http import HTTPStatus
 
 import pytest
+from starlette.requests import Request
+
+from staging.reference import errors
 
 from .support import bearer
 
@@ -62,3 +65,16 @@ def test_health_endpoints_answer(api):
 def test_trailing_slash_routes_like_express(api, customer):
     """`/api/orders/` is `/api/orders`."""
     assert api.get("/api/orders/", headers=bearer(customer.token)).status_code == HTTPStatus.OK
+
+
+@pytest.mark.parametrize(("development", "has_stack"), [(True, True), (False, False)])
+def test_global_error_bodies_carry_a_stack_only_in_development(development, has_stack):
+    """`path`, `method` and `stack` appear in development only."""
+    request = Request({"type": "http", "method": "GET", "path": "/boom", "headers": [], "query_string": b""})
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError as exc:
+        body = errors.global_body(500, "Internal server error", request, development=development, exc=exc)
+    assert body["error"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert ("stack" in body) is has_stack
+    assert ("path" in body) is has_stack

@@ -234,3 +234,19 @@ def test_bad_locations_get_400_with_errors(api, new_driver, location):
     response = api.post("/api/driver/location", json=location, headers=bearer(new_driver().token))
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert response.json()["errors"]
+
+
+def test_a_deactivated_driver_is_refused(api, backend, new_driver):
+    """Identity comes from the database: an inactive driver's token gets 401 (a bare `{message}`)."""
+    driver = new_driver()
+    backend.db.drivers.update_one({"_id": ObjectId(driver.id)}, {"$set": {"isActive": False}})
+    response = api.get("/api/driver/auth/validate-token", headers=bearer(driver.token))
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
+    assert set(response.json()) == {"message"}
+
+
+def test_a_gigantic_coordinate_is_a_400_not_a_500(api, new_driver):
+    """An integer too large for a float is refused like any other bad value."""
+    body = {"latitude": 10**400, "longitude": 0}
+    response = api.post("/api/driver/location", json=body, headers=bearer(new_driver().token))
+    assert response.status_code == HTTPStatus.BAD_REQUEST

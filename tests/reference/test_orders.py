@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import copy
 import re
+from datetime import datetime
 from http import HTTPStatus
+from zoneinfo import ZoneInfo
 
 import pytest
 from bson import ObjectId
@@ -162,3 +164,25 @@ def test_read_populates_user_for_the_owner_and_refuses_others(api, new_customer,
 def test_bad_order_paths(api, customer, suffix, status):
     """Malformed ids are 400, unknown ids and tracking routes 404."""
     assert api.get(f"/api/orders/{suffix}", headers=bearer(customer.token)).status_code == status
+
+
+def test_order_numbers_use_the_server_local_date(api, customer, seed_coffee, backend):
+    """`YYYYMMDD` is the date in TZ (Asia/Dubai here), and the counter document is named after it."""
+    before = datetime.now(ZoneInfo("Asia/Dubai")).strftime("%Y%m%d")
+    response = api.post("/api/orders", json=order_body(seed_coffee()), headers=bearer(customer.token))
+    after = datetime.now(ZoneInfo("Asia/Dubai")).strftime("%Y%m%d")
+    number = response.json()["order"]["_doc"]["orderNumber"]
+    assert number[4:12] in {before, after}
+    assert backend.db.counters.find_one({"_id": f"order-{number[4:12]}"}) is not None
+
+
+def test_list_filters_by_status(api, customer, place_order, admin_token):
+    """`status` filters the list; an unknown status is a 400."""
+    order = place_order(customer)
+    api.put(
+        f"/api/admin/orders/{order['_id']}/status", json={"status": "confirmed"}, headers=bearer(admin_token)
+    )
+    confirmed = api.get("/api/orders", params={"status": "confirmed"}, headers=bearer(customer.token)).json()
+    assert [entry["_id"] for entry in confirmed["data"]["orders"]] == [order["_id"]]
+    bad = api.get("/api/orders", params={"status": "lost"}, headers=bearer(customer.token))
+    assert bad.status_code == HTTPStatus.BAD_REQUEST

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from pymongo import DESCENDING
@@ -17,7 +16,15 @@ from staging.reference.errors import ApiError
 from staging.reference.guards import admin_guard
 from staging.reference.pins import DRIVER_PINS
 from staging.reference.routing import Call, route
-from staging.reference.validation import PHONE, FieldErrors, is_email, is_pin, json_object, optional_string
+from staging.reference.validation import (
+    PHONE,
+    FieldErrors,
+    is_email,
+    is_pin,
+    json_object,
+    optional_string,
+    search_pattern,
+)
 
 DRIVER_STATUSES = ("available", "on_delivery", "offline", "on_break")
 _ID_ATTEMPTS = 5
@@ -109,8 +116,7 @@ def list_drivers(call: Call) -> Response:
     conditions: list[Doc] = [{}]
     if (status := call.query.get("status")) in DRIVER_STATUSES:
         conditions.append({"status": status})
-    if search := (call.query.get("search") or "").strip():
-        pattern = {"$regex": re.escape(search[:100]), "$options": "i"}
+    if pattern := search_pattern(call.query.get("search")):
         conditions.append({"$or": [{"name": pattern}, {"email": pattern}, {"driverId": pattern}]})
     found = (
         call.ctx.db[DRIVERS].find({"$and": conditions}).sort([("createdAt", DESCENDING), ("_id", DESCENDING)])

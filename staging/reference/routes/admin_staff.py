@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from pymongo import DESCENDING
@@ -25,6 +24,7 @@ from staging.reference.validation import (
     is_pin,
     json_object,
     optional_string,
+    search_pattern,
 )
 
 ROLE_PREFIX = {"barista": "BAR", "manager": "MNG", "cashier": "CSH"}
@@ -137,8 +137,7 @@ def list_staff(call: Call) -> Response:
         conditions.append({"role": role})
     if (status := call.query.get("status")) in STAFF_STATUSES:
         conditions.append({"status": status})
-    if search := (call.query.get("search") or "").strip():
-        pattern = {"$regex": re.escape(search[:100]), "$options": "i"}
+    if pattern := search_pattern(call.query.get("search")):
         conditions.append({"$or": [{"name": pattern}, {"email": pattern}, {"employeeId": pattern}]})
     found = (
         call.ctx.db[STAFFS].find({"$and": conditions}).sort([("createdAt", DESCENDING), ("_id", DESCENDING)])

@@ -55,10 +55,13 @@ def _register_fields(body: dict[str, Any]) -> tuple[str, str, str, str | None]:
         and (not isinstance(phone, str) or not PHONE.match(phone) or len(phone) > 20)
     ):
         errors.add("phone", "Please provide a valid phone number", phone)
+    normalized = normalize_email(str(email))
+    if not errors.errors and not is_email(normalized):  # e.g. a gmail address that was only a +tag
+        errors.add("email", "Please provide a valid email", email)
     errors.raise_if_any()
     return (
         str(name).strip(),
-        normalize_email(str(email)),
+        normalized,
         str(password),
         phone.strip() if isinstance(phone, str) and phone.strip() else None,
     )

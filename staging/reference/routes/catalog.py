@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +16,7 @@ from staging.reference.cache import serve_cached
 from staging.reference.db import CATEGORIES, COFFEES, Doc
 from staging.reference.errors import ApiError
 from staging.reference.routing import Call, route
-from staging.reference.validation import float_query, int_query, parse_object_id
+from staging.reference.validation import float_query, int_query, parse_object_id, search_pattern
 
 LANGUAGES = ("en", "ar")
 MAX_LIMIT = 100
@@ -45,7 +44,9 @@ def _category_ids(call: Call, category: str) -> list[Any]:
     values: list[Any] = [category]
     if (oid := parse_object_id(category)) is not None:
         values.append(oid)
-    exact = {"$regex": f"^{re.escape(category)}$", "$options": "i"}
+    exact = search_pattern(category, exact=True)
+    if exact is None:
+        return values
     for found in call.ctx.db[CATEGORIES].find(
         {"$or": [{"name.en": exact}, {"name.ar": exact}, {"slug": exact}]}
     ):
@@ -56,9 +57,8 @@ def _category_ids(call: Call, category: str) -> list[Any]:
 def _coffee_filter(call: Call) -> Doc:
     query = call.query
     conditions: list[Doc] = [{"isActive": True}]
-    if search := (query.get("search") or "").strip():
-        # SecantusDB has no text index: a case-insensitive, escaped regex over the names and description.
-        pattern = {"$regex": re.escape(search[:100]), "$options": "i"}
+    # SecantusDB has no text index: a case-insensitive, escaped regex over the names and description.
+    if pattern := search_pattern(query.get("search")):
         conditions.append({"$or": [{"name.en": pattern}, {"name.ar": pattern}, {"description.en": pattern}]})
     if category := (query.get("category") or "").strip():
         conditions.append({"categories": {"$in": _category_ids(call, category)}})

@@ -72,7 +72,7 @@ def set_status(call: Call) -> Response:
     body = {
         "success": True,
         "message": f"Status updated to {status}",
-        "driver": views.driver_login_view(driver or {}),
+        "driver": views.driver_login_view(driver or call.driver.driver),
     }
     return wire.json_response(body)
 

@@ -17,6 +17,7 @@ def not_found(call: Call) -> Response:
 
 
 routes: list[Route] = [
-    route("/api/admin/{rest:path}", not_found, _ALL_METHODS, guard=admin_guard),
-    route("/api/public-admin/{rest:path}", not_found, _ALL_METHODS, guard=admin_guard),
+    route(path, not_found, _ALL_METHODS, guard=admin_guard)
+    for prefix in ("/api/admin", "/api/public-admin")
+    for path in (prefix, f"{prefix}/{{rest:path}}")
 ]

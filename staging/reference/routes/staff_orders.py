@@ -246,7 +246,7 @@ def set_my_status(call: Call) -> Response:
     body = {
         "success": True,
         "message": f"Status updated to {status}",
-        "staff": views.public_staff(staff or {}),
+        "staff": views.public_staff(staff or call.staff.staff),
     }
     return wire.json_response(body)
 
