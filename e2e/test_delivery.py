@@ -23,7 +23,7 @@ def ids(orders: list) -> set[str]:
 def test_a_cash_delivery_order_goes_from_placement_to_delivered(
     customer: CustomerApi, staff: StaffApi, driver: DriverApi, order_factory, db
 ):
-    """customer orders → staff accepts → ready → driver accepts → starts → location → completes → delivered."""
+    """customer orders → staff accepts, marks ready → driver accepts, starts, reports, completes → delivered."""
     placed = order_factory(customer, delivery="standard", payment="cash")
     assert placed.status is OrderStatus.PENDING
     assert placed.delivery_method is DeliveryMethod.DELIVERY
@@ -61,8 +61,15 @@ def test_a_cash_delivery_order_goes_from_placement_to_delivered(
 
     with allure.step("Every status timestamp is present and in order"):
         stamps = delivered.status_timestamps
-        sequence = [stamps.placed, stamps.accepted_by_staff, stamps.preparation_started, stamps.marked_ready,
-                    stamps.accepted_by_driver, stamps.out_for_delivery, stamps.delivered]
+        sequence = [
+            stamps.placed,
+            stamps.accepted_by_staff,
+            stamps.preparation_started,
+            stamps.marked_ready,
+            stamps.accepted_by_driver,
+            stamps.out_for_delivery,
+            stamps.delivered,
+        ]
         assert all(sequence), f"missing timestamps: {stamps}"
         assert sequence == sorted(sequence), f"timestamps out of order: {stamps}"
 
@@ -90,8 +97,10 @@ def test_the_customer_tracks_each_step_by_polling_their_order(
     ]
     for act, expected in steps:
         act()
-        seen = wait_until(lambda e=expected: customer.order(order.id).status is e,
-                          description=f"the customer to see {expected}")
+        seen = wait_until(
+            lambda e=expected: customer.order(order.id).status is e,
+            description=f"the customer to see {expected}",
+        )
         assert seen
     history = customer.orders()
     assert [o.status for o in history.orders if o.id == order.id] == [OrderStatus.DELIVERED]

@@ -1,4 +1,4 @@
-"""What the server decides when an order is placed: money, number, defaults, and refusals (API.md 4.1, 4.2)."""
+"""What the server decides when an order is placed: money, number, defaults, refusals (API.md 4.1, 4.2)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,12 @@ from fixtures.models import Coffee, OrderStatus, PaymentStatus
 from staging import dbtools
 from staging.backend import TIMEZONE
 
-pytestmark = [pytest.mark.e2e, pytest.mark.destructive, allure.epic("Orders"), allure.feature("Placing an order")]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.destructive,
+    allure.epic("Orders"),
+    allure.feature("Placing an order"),
+]
 
 ORDER_NUMBER = re.compile(r"^ALM-(\d{8})-(\d{6})$")
 
@@ -30,7 +35,9 @@ def by_name(catalog: list[Coffee], name: str) -> Coffee:
 @pytest.mark.parametrize("size", ["250g", "500g", "1kg"])
 def test_the_server_prices_every_item_from_the_catalog(customer: CustomerApi, catalog, size, db):
     """Item prices come from the active variant for the size, else the base price; totals add up."""
-    coffees = [c for c in catalog if c.name.en in {"Ethiopia Yirgacheffe", "Colombia Supremo", "Brazil Santos"}]
+    coffees = [
+        c for c in catalog if c.name.en in {"Ethiopia Yirgacheffe", "Colombia Supremo", "Brazil Santos"}
+    ]
     quantities = [2, 1, 3]
     order = customer.place_order(factories.order_payload(coffees, quantity=quantities, size=size))
     expected = factories.expected_subtotal(coffees, quantities, size)
@@ -141,10 +148,23 @@ def _invalid_payloads(catalog: list[Coffee]) -> dict[str, dict]:
     }
 
 
-INVALID_CASES = ["no-items", "missing-items", "missing-address", "missing-total", "unknown-coffee",
-                 "malformed-coffee-id", "missing-product-id", "missing-name", "zero-quantity",
-                 "fractional-quantity", "bad-size", "bad-payment-method", "bad-delivery-method",
-                 "notes-too-long", "string-total"]
+INVALID_CASES = [
+    "no-items",
+    "missing-items",
+    "missing-address",
+    "missing-total",
+    "unknown-coffee",
+    "malformed-coffee-id",
+    "missing-product-id",
+    "missing-name",
+    "zero-quantity",
+    "fractional-quantity",
+    "bad-size",
+    "bad-payment-method",
+    "bad-delivery-method",
+    "notes-too-long",
+    "string-total",
+]
 
 
 @allure.story("Validation")
@@ -162,9 +182,19 @@ def test_an_invalid_order_is_refused_and_nothing_is_written(customer: CustomerAp
 def test_an_inactive_coffee_cannot_be_ordered(customer: CustomerApi, db):
     """The retired coffee is not in the catalog and ordering it is refused with nothing written."""
     retired = dbtools.inactive_coffee(db)
-    payload = {"items": [{"productId": str(retired["_id"]), "productName": retired["name"]["en"], "quantity": 1,
-                          "selectedSize": "250g"}],
-               "shippingAddress": factories.address(), "totalAmount": retired["price"],
-               "paymentMethod": "cash", "deliveryMethod": "standard"}
+    payload = {
+        "items": [
+            {
+                "productId": str(retired["_id"]),
+                "productName": retired["name"]["en"],
+                "quantity": 1,
+                "selectedSize": "250g",
+            }
+        ],
+        "shippingAddress": factories.address(),
+        "totalAmount": retired["price"],
+        "paymentMethod": "cash",
+        "deliveryMethod": "standard",
+    }
     with dbtools.nothing_written(db):
         customer.place_order(payload, expect=HTTPStatus.BAD_REQUEST)

@@ -40,9 +40,7 @@ def test_a_pickup_order_is_completed_by_its_staff_member_without_a_driver(
 
 
 @allure.story("Staff rules")
-def test_only_the_assignee_completes_a_pickup_order(
-    customer: CustomerApi, make_staff, order_factory
-):
+def test_only_the_assignee_completes_a_pickup_order(customer: CustomerApi, make_staff, order_factory):
     """Another staff member's status change is refused (403) and the order stays ready."""
     order = order_factory(customer, delivery="pickup")
     assignee, colleague = make_staff(), make_staff()

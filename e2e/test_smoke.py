@@ -30,7 +30,9 @@ def test_the_catalog_lists_only_active_coffees_with_prices(anonymous: AnonymousA
 
 def test_an_unknown_route_answers_404_with_the_error_shape(anonymous: AnonymousApi):
     """Unknown routes get 404 ``NOT_FOUND_ERROR`` (API.md 8.1), and tracking routes do not exist."""
-    missing = anonymous.request("GET", "/api/orders/000000000000000000000000/tracking", expect=HTTPStatus.NOT_FOUND)
+    missing = anonymous.request(
+        "GET", "/api/orders/000000000000000000000000/tracking", expect=HTTPStatus.NOT_FOUND
+    )
     assert missing.at("success") is False
 
 

@@ -23,5 +23,7 @@ def stack_startup(repeat: int) -> list[float]:
 
 def report_startup(repeat: int) -> str:
     timings = stack_startup(repeat)
-    return (f"embedded stack start-up over {repeat} runs: median {statistics.median(timings):.2f} s, "
-            f"min {min(timings):.2f} s, max {max(timings):.2f} s")
+    return (
+        f"embedded stack start-up over {repeat} runs: median {statistics.median(timings):.2f} s, "
+        f"min {min(timings):.2f} s, max {max(timings):.2f} s"
+    )

@@ -24,12 +24,20 @@ EXIT_USER_ERROR = 2
 
 
 def _add_target_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--target", choices=[t.value for t in Target], default=None,
-                        help="what to test (default: embedded, or remote when --base-url is given)")
+    parser.add_argument(
+        "--target",
+        choices=[t.value for t in Target],
+        default=None,
+        help="what to test (default: embedded, or remote when --base-url is given)",
+    )
     parser.add_argument("--base-url", help="the backend's URL, for the remote target")
     parser.add_argument("--mongo-uri", help="the target's MongoDB, for seeding and database checks")
-    parser.add_argument("--defects", default="", help="comma-separated injected defects for the reference backend")
-    parser.add_argument("--run-dir", type=Path, help="where logs and reports go (default: a new folder in runs/)")
+    parser.add_argument(
+        "--defects", default="", help="comma-separated injected defects for the reference backend"
+    )
+    parser.add_argument(
+        "--run-dir", type=Path, help="where logs and reports go (default: a new folder in runs/)"
+    )
 
 
 def _target(args: argparse.Namespace) -> Target:
@@ -54,29 +62,40 @@ def demo_actors(stack: Stack) -> list[str]:
         customer, login = actors.register_customer(config)
     for api in (staff, driver, customer):
         api.close()
-    return [f"Staff       {credentials.employee_id} PIN {staff_pin}",
-            f"Driver      {driver.driver.driver_id} PIN {driver_pin}",
-            f"Customer    {login.email} / {login.password}"]
+    return [
+        f"Staff       {credentials.employee_id} PIN {staff_pin}",
+        f"Driver      {driver.driver.driver_id} PIN {driver_pin}",
+        f"Customer    {login.email} / {login.password}",
+    ]
 
 
 def stage_up(args: argparse.Namespace) -> int:
     if args.port:
         ensure_port_free("127.0.0.1", args.port)
     run_dir = args.run_dir or new_run_dir()
-    settings = StackSettings(target=_target(args), run_dir=run_dir, base_url=args.base_url,
-                             mongo_uri=args.mongo_uri, defects=_defects(args), backend_port=args.port)
+    settings = StackSettings(
+        target=_target(args),
+        run_dir=run_dir,
+        base_url=args.base_url,
+        mongo_uri=args.mongo_uri,
+        defects=_defects(args),
+        backend_port=args.port,
+    )
     stop = threading.Event()
     # Explicit handlers: a shell may start us with SIGINT ignored, and SIGTERM should stop us as cleanly.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     with open_stack(settings) as stack:
         demo = demo_actors(stack)
-        print(f"Backend     {stack.base_url}   (admin panel: {stack.base_url.replace('127.0.0.1', 'localhost')}/admin)")
-        if stack.db is not None:
-            print(f"MongoDB     {stack.db.client.address[0]}:{stack.db.client.address[1]}/{stack.db.name}")
+        panel = stack.base_url.replace("127.0.0.1", "localhost") + "/admin"
+        print(f"Backend     {stack.base_url}   (admin panel: {panel})")
+        if stack.mongo_uri:
+            print(f"MongoDB     {stack.mongo_uri}")
         if stack.stripe and stack.firebase and stack.mail:
-            print(f"Stripe fake {stack.stripe.url}   Firebase stub {stack.firebase.host}   "
-                  f"SMTP sink {stack.mail.host}:{stack.mail.port}")
+            print(
+                f"Stripe fake {stack.stripe.url}   Firebase stub {stack.firebase.host}   "
+                f"SMTP sink {stack.mail.host}:{stack.mail.port}"
+            )
         print(f"Admin       {stack.admin.email} / {stack.admin.password}")
         for line in demo:
             print(line)
@@ -97,10 +116,26 @@ def run_suite(args: argparse.Namespace, extra: Sequence[str]) -> int:
     run_dir = args.run_dir or new_run_dir()
     run_dir.mkdir(parents=True, exist_ok=True)
     junit = run_dir / "junit.xml"
-    argv = [sys.executable, "-m", "pytest", *(args.paths or ["e2e"]), f"--run-dir={run_dir}",
-            f"--alluredir={run_dir / 'allure-results'}", f"--junitxml={junit}", f"--target={target.value}",
-            "-n", str(args.workers), "-p", "randomly", "-q"]
-    for flag, value in (("--base-url", args.base_url), ("--mongo-uri", args.mongo_uri), ("--defects", args.defects)):
+    argv = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *(args.paths or ["e2e"]),
+        f"--run-dir={run_dir}",
+        f"--alluredir={run_dir / 'allure-results'}",
+        f"--junitxml={junit}",
+        f"--target={target.value}",
+        "-n",
+        str(args.workers),
+        "-p",
+        "randomly",
+        "-q",
+    ]
+    for flag, value in (
+        ("--base-url", args.base_url),
+        ("--mongo-uri", args.mongo_uri),
+        ("--defects", args.defects),
+    ):
         if value:
             argv.append(f"{flag}={value}")
     argv += list(extra)
@@ -156,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     extra: list[str] = []
     if "--" in args_list:
         cut = args_list.index("--")
-        args_list, extra = args_list[:cut], args_list[cut + 1:]
+        args_list, extra = args_list[:cut], args_list[cut + 1 :]
     args = build_parser().parse_args(args_list)
     try:
         return int(args.handler(args, extra))

@@ -16,8 +16,16 @@ from bson.errors import InvalidId
 from pymongo.database import Database
 
 # The collections a request could write to (API.md 9.1), compared before and after a refused call.
-WATCHED_COLLECTIONS = ("users", "orders", "counters", "staffs", "drivers", "coffees", "refunds",
-                       "cancellationrequests")
+WATCHED_COLLECTIONS = (
+    "users",
+    "orders",
+    "counters",
+    "staffs",
+    "drivers",
+    "coffees",
+    "refunds",
+    "cancellationrequests",
+)
 
 
 def _object_id(value: str | ObjectId) -> ObjectId | str:
@@ -54,8 +62,11 @@ class Snapshot:
     figures: dict[str, tuple[int, datetime | None]]
 
     def changed_since(self, other: Snapshot) -> dict[str, tuple[Any, Any]]:
-        return {name: (other.figures.get(name), now) for name, now in self.figures.items()
-                if other.figures.get(name) != now}
+        return {
+            name: (other.figures.get(name), now)
+            for name, now in self.figures.items()
+            if other.figures.get(name) != now
+        }
 
 
 def snapshot(db: Database) -> Snapshot:
@@ -85,6 +96,7 @@ def age_order(db: Database, order_id: str, minutes: float) -> None:
     assert document is not None, f"no order {order_id} to age"
     shift = timedelta(minutes=minutes)
     placed = document.get("statusTimestamps", {}).get("placed") or document["createdAt"]
-    db.orders.update_one({"_id": document["_id"]},
-                         {"$set": {"createdAt": document["createdAt"] - shift,
-                                   "statusTimestamps.placed": placed - shift}})
+    db.orders.update_one(
+        {"_id": document["_id"]},
+        {"$set": {"createdAt": document["createdAt"] - shift, "statusTimestamps.placed": placed - shift}},
+    )

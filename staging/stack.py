@@ -54,6 +54,7 @@ class Stack:
     keys: Secrets
     run_dir: Path
     db: Database | None = None
+    mongo_uri: str | None = None
     stripe: StripeFake | None = None
     firebase: FirebaseAuthStub | None = None
     mail: SmtpSink | None = None
@@ -104,13 +105,14 @@ def _embedded(settings: StackSettings) -> Iterator[Stack]:
             keys,
             settings.run_dir,
             db=db,
+            mongo_uri=mongo.database_uri(settings.db_name),
             stripe=stripe,
             firebase=firebase,
             mail=mail,
             coffee_ids=coffee_ids,
             logs={
                 "backend": backend.log_path,
-                "mongodb": mongo.log_path,
+                "mongodb": logs / "mongodb.log",
                 "stripe": logs / "stripe.log",
                 "firebase": logs / "firebase.log",
                 "smtp": logs / "smtp.log",
@@ -161,4 +163,5 @@ def _remote(settings: StackSettings) -> Iterator[Stack]:
             Secrets(),
             settings.run_dir,
             db=db,
+            mongo_uri=mongo_uri,
         )

@@ -13,16 +13,27 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def almarya_qa(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "staging.cli", *args], cwd=REPO, capture_output=True,
-                          text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "staging.cli", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        pytest.param(("run", "--base-url", "http://127.0.0.1:9"), "target http://127.0.0.1:9 is unreachable",
-                     id="unreachable-target"),
-        pytest.param(("run", "--target", "remote"), "the remote target needs --base-url", id="remote-without-url"),
+        pytest.param(
+            ("run", "--base-url", "http://127.0.0.1:9"),
+            "target http://127.0.0.1:9 is unreachable",
+            id="unreachable-target",
+        ),
+        pytest.param(
+            ("run", "--target", "remote"), "the remote target needs --base-url", id="remote-without-url"
+        ),
         pytest.param(("run", "--target", "moon"), "invalid choice: 'moon'", id="unknown-target"),
         pytest.param(("frobnicate",), "invalid choice: 'frobnicate'", id="unknown-command"),
     ],

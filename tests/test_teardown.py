@@ -76,9 +76,14 @@ def assert_nothing_left(family: Family, temp: Path, temp_seen: list[str]) -> Non
 def test_stage_up_stops_everything_on_ctrl_c(tmp_path: Path):
     """Ctrl-C of ``almarya-qa stage up`` stops the database, the backend and the fakes."""
     temp = tmp_path / "tmp"
-    process = subprocess.Popen([sys.executable, "-m", "staging.cli", "stage", "up", "--run-dir", str(tmp_path / "run")],
-                               cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               env=isolated_env(temp))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "staging.cli", "stage", "up", "--run-dir", str(tmp_path / "run")],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=isolated_env(temp),
+    )
     family = Family(psutil.Process(process.pid))
     try:
         assert process.stdout is not None
@@ -102,8 +107,9 @@ def test_stage_up_stops_everything_on_ctrl_c(tmp_path: Path):
     assert_nothing_left(family, temp, temp_seen)
 
 
-@pytest.mark.parametrize("interrupt", [pytest.param(False, id="after-a-failing-test"),
-                                       pytest.param(True, id="after-ctrl-c")])
+@pytest.mark.parametrize(
+    "interrupt", [pytest.param(False, id="after-a-failing-test"), pytest.param(True, id="after-ctrl-c")]
+)
 def test_a_pytest_run_leaves_nothing_behind(tmp_path: Path, interrupt: bool):
     """A run whose test fails, or which is interrupted, still stops the stack it started."""
     temp = tmp_path / "tmp"
@@ -111,12 +117,35 @@ def test_a_pytest_run_leaves_nothing_behind(tmp_path: Path, interrupt: bool):
     scenario.write_text(FAILING_SCENARIO)
     # The probe lives outside the repository, so the suite's config and plugins are named explicitly.
     process = subprocess.Popen(
-        [sys.executable, "-m", "pytest", str(scenario), "-c", str(REPO / "pyproject.toml"), "--rootdir", str(REPO),
-         "-p", "fixtures.plugin", "-p", "fixtures.roles", f"--run-dir={tmp_path / 'run'}", "-p", "no:randomly",
-         "-p", "no:cacheprovider", "-q"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=isolated_env(temp))
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(scenario),
+            "-c",
+            str(REPO / "pyproject.toml"),
+            "--rootdir",
+            str(REPO),
+            "-p",
+            "fixtures.plugin",
+            "-p",
+            "fixtures.roles",
+            f"--run-dir={tmp_path / 'run'}",
+            "-p",
+            "no:randomly",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=isolated_env(temp),
+    )
     family = Family(psutil.Process(process.pid))
     try:
+
         def stack_running() -> bool:
             family.look()
             return len(family.processes) >= 3 and len(family.ports) >= 5

@@ -45,7 +45,7 @@ def mongo_url() -> Iterator[str]:
     """One in-memory SecantusDB per session (per xdist worker); each test module uses its own database."""
     port = free_port()
     with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(  # noqa: S603 - a fixed argv: this interpreter running secantus
+        proc = subprocess.Popen(
             [
                 sys.executable,
                 "-m",

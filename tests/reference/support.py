@@ -91,7 +91,7 @@ class Worker:
 def run_module(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
     """`python -m staging.reference` from the repository root with exactly this environment."""
     full_env = {"PATH": os.environ.get("PATH", ""), **env}
-    return subprocess.Popen(  # noqa: S603 - a fixed argv: this interpreter running the backend
+    return subprocess.Popen(
         [sys.executable, "-m", "staging.reference", *args],
         cwd=REPO_ROOT,
         env=full_env,

@@ -31,7 +31,7 @@ ADMIN_ROUTES = [
         pytest.param("driver", {HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN}, id="driver"),
     ],
 )
-def test_admin_routes_refuse_everyone_else(request, api, admin_token, method, path, caller, expected):  # noqa: PLR0917 - pytest passes fixtures as parameters
+def test_admin_routes_refuse_everyone_else(request, api, admin_token, method, path, caller, expected):
     """No token 401, a customer 403, staff and drivers 401/403 — even right after an admin made the call."""
     assert (
         api.request(method, path, headers=bearer(admin_token), json={}).status_code != HTTPStatus.UNAUTHORIZED
@@ -85,7 +85,7 @@ def test_admin_status_change_sets_timestamps_and_terminal_stays_terminal(
         pytest.param(None, {}, HTTPStatus.BAD_REQUEST, id="missing-status"),
     ],
 )
-def test_admin_status_change_errors(api, customer, place_order, admin_token, order_id, body, status):  # noqa: PLR0917 - pytest passes fixtures as parameters
+def test_admin_status_change_errors(api, customer, place_order, admin_token, order_id, body, status):
     """Unknown ids 404, malformed ids and bad statuses 400."""
     target = order_id or place_order(customer)["_id"]
     assert (

@@ -12,7 +12,7 @@ from bson import ObjectId
 from .support import bearer
 
 
-def test_delivery_happy_path(api, backend, customer, place_order, new_staff, new_driver):  # noqa: PLR0917 - pytest passes fixtures as parameters
+def test_delivery_happy_path(api, backend, customer, place_order, new_staff, new_driver):
     """Customer orders, staff accept and ready it, a driver delivers it; a cash order ends paid."""
     order = place_order(customer)
     order_id = order["_id"]
@@ -109,7 +109,7 @@ def test_pickup_order_is_completed_by_its_assignee(api, customer, place_order, n
         pytest.param("completed", HTTPStatus.BAD_REQUEST, id="pending-to-completed"),
     ],
 )
-def test_staff_moves_outside_the_table_are_refused(  # noqa: PLR0917 - pytest passes fixtures as parameters
+def test_staff_moves_outside_the_table_are_refused(
     api, backend, customer, place_order, new_staff, target, status
 ):
     """A move not in 5.7 gets 400 and leaves the order unchanged."""
@@ -167,7 +167,7 @@ def test_concurrent_staff_accepts_have_exactly_one_winner(backend, customer, pla
     assert backend.db.orders.find_one({"_id": ObjectId(order_id)})["assignedStaff"] == ObjectId(winner.id)
 
 
-def test_concurrent_driver_accepts_have_exactly_one_winner(  # noqa: PLR0917 - pytest passes fixtures as parameters
+def test_concurrent_driver_accepts_have_exactly_one_winner(
     api, backend, customer, place_order, new_staff, new_driver
 ):
     """Of concurrent driver accepts one wins; `assignedDriver` names the winner."""

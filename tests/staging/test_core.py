@@ -59,22 +59,28 @@ def test_free_port_is_bindable():
 
 def test_child_process_stop_kills_the_whole_group(tmp_path: Path):
     """Stopping a child also stops what it spawned (npm → node)."""
-    script = "import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); time.sleep(60)"
+    script = (
+        "import subprocess, sys, time; "
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); time.sleep(60)"
+    )
     child = ChildProcess("sleeper", [sys.executable, "-c", script], log_path=tmp_path / "sleeper.log")
     child.start()
     assert child.pid is not None
     parent = psutil.Process(child.pid)
-    wait_until(lambda: parent.children(), timeout=10, description="the grandchild")
+    wait_until(parent.children, timeout=10, description="the grandchild")
     family = [parent, *parent.children(recursive=True)]
     child.stop(grace=2)
-    gone, alive = psutil.wait_procs(family, timeout=5)
+    _, alive = psutil.wait_procs(family, timeout=5)
     assert not alive, f"left running: {alive}"
 
 
 def test_child_process_that_exits_fails_readiness_with_its_log(tmp_path: Path):
     """A service that dies at start-up fails at once, showing its log."""
-    child = ChildProcess("broken", [sys.executable, "-c", "print('bad config'); raise SystemExit(3)"],
-                         log_path=tmp_path / "broken.log")
+    child = ChildProcess(
+        "broken",
+        [sys.executable, "-c", "print('bad config'); raise SystemExit(3)"],
+        log_path=tmp_path / "broken.log",
+    )
     child.start()
     with pytest.raises(ServiceStartError, match=r"(?s)exited with status 3.*bad config"):
         child.wait_ready(lambda: False, timeout=30)

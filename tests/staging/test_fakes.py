@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import smtplib
 from collections.abc import Iterator
@@ -25,8 +27,12 @@ def stripe(tmp_path: Path) -> Iterator[StripeFake]:
 
 
 def _intent(stripe: StripeFake, amount: int = 6500) -> dict:
-    response = httpx.post(f"{stripe.url}/v1/payment_intents", headers=AUTH, timeout=5,
-                          data={"amount": str(amount), "currency": "aed", "metadata[orderId]": "o1"})
+    response = httpx.post(
+        f"{stripe.url}/v1/payment_intents",
+        headers=AUTH,
+        timeout=5,
+        data={"amount": str(amount), "currency": "aed", "metadata[orderId]": "o1"},
+    )
     assert response.status_code == 200
     return response.json()
 
@@ -44,10 +50,18 @@ def test_stripe_fake_creates_intents_with_metadata(stripe: StripeFake):
 def test_stripe_fake_refuses_refunds_beyond_the_amount(stripe: StripeFake):
     """Refunds add up to at most the intent's amount, as on Stripe."""
     intent = _intent(stripe, 1000)
-    first = httpx.post(f"{stripe.url}/v1/refunds", headers=AUTH, timeout=5,
-                       data={"payment_intent": intent["id"], "amount": "600"})
-    second = httpx.post(f"{stripe.url}/v1/refunds", headers=AUTH, timeout=5,
-                        data={"payment_intent": intent["id"], "amount": "600"})
+    first = httpx.post(
+        f"{stripe.url}/v1/refunds",
+        headers=AUTH,
+        timeout=5,
+        data={"payment_intent": intent["id"], "amount": "600"},
+    )
+    second = httpx.post(
+        f"{stripe.url}/v1/refunds",
+        headers=AUTH,
+        timeout=5,
+        data={"payment_intent": intent["id"], "amount": "600"},
+    )
     assert first.status_code == 200
     assert second.status_code == 400
     assert second.json()["error"]["code"] == "amount_too_large"
@@ -58,8 +72,12 @@ def test_stripe_fake_fails_the_next_refund_on_request(stripe: StripeFake):
     """The failure switch declines exactly one refund."""
     intent = _intent(stripe)
     stripe.fail_next_refund()
-    declined = httpx.post(f"{stripe.url}/v1/refunds", headers=AUTH, timeout=5, data={"payment_intent": intent["id"]})
-    accepted = httpx.post(f"{stripe.url}/v1/refunds", headers=AUTH, timeout=5, data={"payment_intent": intent["id"]})
+    declined = httpx.post(
+        f"{stripe.url}/v1/refunds", headers=AUTH, timeout=5, data={"payment_intent": intent["id"]}
+    )
+    accepted = httpx.post(
+        f"{stripe.url}/v1/refunds", headers=AUTH, timeout=5, data={"payment_intent": intent["id"]}
+    )
     assert declined.status_code == 402
     assert accepted.status_code == 200
     assert accepted.json()["amount"] == 6500
@@ -67,15 +85,14 @@ def test_stripe_fake_fails_the_next_refund_on_request(stripe: StripeFake):
 
 def test_stripe_fake_requires_a_secret_key(stripe: StripeFake):
     """Calls without the bearer secret key are refused."""
-    response = httpx.post(f"{stripe.url}/v1/payment_intents", timeout=5, data={"amount": "1", "currency": "aed"})
+    response = httpx.post(
+        f"{stripe.url}/v1/payment_intents", timeout=5, data={"amount": "1", "currency": "aed"}
+    )
     assert response.status_code == 401
 
 
 def test_webhook_signature_follows_stripes_scheme():
     """t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">, keyed with the webhook secret."""
-    import hashlib
-    import hmac
-
     body = webhook_event("payment_intent.succeeded", {"id": "pi_1", "metadata": {"orderId": "o1"}})
     header = sign_webhook(body, "whsec_test", timestamp=1_700_000_000)
     stamp, v1 = (part.split("=", 1)[1] for part in header.split(","))
@@ -91,8 +108,9 @@ def test_firebase_stub_looks_up_known_accounts(tmp_path: Path):
         url = f"http://{stub.host}/identitytoolkit.googleapis.com/v1/projects/demo-e2e/accounts:lookup"
         known = httpx.post(url, json={"localId": ["uid-1"]}, timeout=5).json()
         unknown = httpx.post(url, json={"localId": ["nobody"]}, timeout=5).json()
-    assert known["users"] == [{"localId": "uid-1", "email": "layla@example.com", "disabled": False,
-                               "emailVerified": True}]
+    assert known["users"] == [
+        {"localId": "uid-1", "email": "layla@example.com", "disabled": False, "emailVerified": True}
+    ]
     assert "users" not in unknown
 
 
@@ -118,8 +136,11 @@ def test_smtp_sink_captures_mail_with_login(tmp_path: Path):
     with SmtpSink(tmp_path / "smtp.log") as sink:
         with smtplib.SMTP(sink.host, sink.port, timeout=5) as client:
             client.login("qa@example.com", "anything")
-            client.sendmail("shop@example.com", ["Mariam@Example.com"],
-                            "Subject: Order ALM-20261124-000001 confirmed\r\n\r\nThank you")
+            client.sendmail(
+                "shop@example.com",
+                ["Mariam@Example.com"],
+                "Subject: Order ALM-20261124-000001 confirmed\r\n\r\nThank you",
+            )
         mail = sink.wait_for_mail("mariam@example.com", containing="ALM-20261124-000001")
     assert mail.subject == "Order ALM-20261124-000001 confirmed"
     assert "Thank you" in mail.text
