@@ -23,7 +23,7 @@ def ids(orders: list) -> set[str]:
 def test_a_cash_delivery_order_goes_from_placement_to_delivered(
     customer: CustomerApi, staff: StaffApi, driver: DriverApi, order_factory, db
 ):
-    """customer orders → staff accepts, marks ready → driver accepts, starts, reports, completes → delivered."""
+    """Customer orders; staff accepts and readies; a driver accepts, starts, reports and completes."""
     placed = order_factory(customer, delivery="standard", payment="cash")
     assert placed.status is OrderStatus.PENDING
     assert placed.delivery_method is DeliveryMethod.DELIVERY
