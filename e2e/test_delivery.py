@@ -29,10 +29,12 @@ def test_a_cash_delivery_order_goes_from_placement_to_delivered(
     assert placed.delivery_method is DeliveryMethod.DELIVERY
     assert placed.payment_status is PaymentStatus.PENDING
     assert placed.id in ids(staff.queue()), "a new order must be in the staff queue"
+    assert placed.id in ids(staff.queue("pending")), "and among the orders waiting to be accepted"
     assert placed.id not in ids(driver.available()), "a pending order is not for drivers yet"
 
     accepted = staff.accept(placed.id)
     assert accepted.status is OrderStatus.PREPARING
+    assert placed.id in ids(staff.queue()), "an order being prepared stays in the active queue"
     assert same_id(accepted.assigned_staff_id, staff.staff.id)
     assert customer.order(placed.id).status is OrderStatus.PREPARING
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -55,4 +57,33 @@ def test_stage_up_refuses_a_port_in_use(tmp_path: Path):
         result = almarya_qa("stage", "up", "--port", str(port), "--run-dir", str(tmp_path))
     assert result.returncode == 2
     assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+class _NotTheBackend(BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b"<html>a different service</html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_run_refuses_a_target_that_is_not_the_backend(tmp_path: Path):
+    """A URL that answers, but not as the Al Marya backend, is a clear error."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _NotTheBackend)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        result = almarya_qa("run", "--base-url", url, "--run-dir", str(tmp_path))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.returncode == 2
+    assert f"target {url} does not look like the Al Marya backend" in result.stderr
     assert "Traceback" not in result.stderr

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -47,16 +46,17 @@ class Family:
     def survivors(self) -> list[psutil.Process]:
         return [p for p in self.processes.values() if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
 
-    def bound_ports(self) -> list[tuple[str, int]]:
-        taken = []
-        for host, port in self.ports:
-            with socket.socket() as probe:
-                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                try:
-                    probe.bind((host, port))
-                except OSError:
-                    taken.append((host, port))
-        return taken
+    def bound_ports(self) -> list[tuple[str, int, int | None]]:
+        """Ports the run listened on that are still held by one of its processes.
+
+        Ownership matters: with parallel tests, another test's sink may take 127.0.0.x:2525 right after.
+        """
+        listeners = [c for c in psutil.net_connections("tcp") if c.status == psutil.CONN_LISTEN]
+        return [
+            (c.laddr.ip, c.laddr.port, c.pid)
+            for c in listeners
+            if (c.laddr.ip, c.laddr.port) in self.ports and (c.pid is None or c.pid in self.processes)
+        ]
 
 
 def isolated_env(temp: Path) -> dict[str, str]:
