@@ -1,3 +1,3 @@
 """The suite's plugin is registered here so every test directory shares it."""
 
-pytest_plugins = ["fixtures.plugin", "fixtures.roles"]
+pytest_plugins = ["fixtures.plugin", "fixtures.roles", "fixtures.reporting"]

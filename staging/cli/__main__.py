@@ -1,0 +1,5 @@
+import sys
+
+from staging.cli import main
+
+sys.exit(main())

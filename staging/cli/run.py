@@ -1,0 +1,73 @@
+"""``almarya-qa run``: the main job: stack up, seed, the e2e suite with Allure results, a summary."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from staging.cli.target_options import add_target_options, target_of
+from staging.core import StagingError
+from staging.junit_summary import read_junit
+from staging.run_folder import new_run_dir
+from staging.stack import Target, check_reachable
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def register(commands: Any) -> None:
+    run = commands.add_parser("run", help="the main job: stack up, seed, run the e2e suite, report")
+    add_target_options(run)
+    run.add_argument("--workers", default="auto", help="pytest-xdist workers (default: auto)")
+    run.add_argument("paths", nargs="*", help="test paths (default: e2e)")
+    run.set_defaults(handler=run_suite)
+
+
+def run_suite(args: argparse.Namespace, extra: Sequence[str]) -> int:
+    target = target_of(args)
+    if target is Target.REMOTE:
+        if not args.base_url:
+            raise StagingError("the remote target needs --base-url")
+        check_reachable(args.base_url)
+    run_dir = args.run_dir or new_run_dir()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    junit = run_dir / "junit.xml"
+    argv = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *(args.paths or ["e2e"]),
+        f"--run-dir={run_dir}",
+        f"--alluredir={run_dir / 'allure-results'}",
+        f"--junitxml={junit}",
+        f"--target={target.value}",
+        "-n",
+        str(args.workers),
+        "-p",
+        "randomly",
+        "-q",
+    ]
+    for flag, value in (
+        ("--base-url", args.base_url),
+        ("--mongo-uri", args.mongo_uri),
+        ("--defects", args.defects),
+    ):
+        if value:
+            argv.append(f"{flag}={value}")
+    argv += list(extra)
+    print(f"Run folder: {run_dir}", flush=True)
+    try:
+        code = subprocess.call(argv, cwd=REPO_ROOT)  # noqa: S603 - our own interpreter and argv
+    except KeyboardInterrupt:
+        return 130
+    summary = read_junit(junit)
+    print(f"\nSummary: {summary.line()}  (target {target.value}, run folder {run_dir})")
+    for name in summary.failures:
+        print(f"  FAILED {name}")
+    if code == 5 or summary.total == 0:
+        print("No test ran: a run that tests nothing does not pass.")
+        return code or 5
+    return code
