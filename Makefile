@@ -8,8 +8,15 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# The Allure command line from npm, pinned in staging/reports/npm/package-lock.json (needs Node and Java).
+ALLURE := staging/reports/npm/node_modules/.bin/allure
+
+$(ALLURE): staging/reports/npm/package-lock.json
+	npm ci --prefix staging/reports/npm --no-audit --no-fund --loglevel=error
+	touch $@
+
 .PHONY: setup run test lint
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed $(ALLURE)
 
 run: setup
 	$(VENV)/bin/almarya-qa run

@@ -1,3 +1,10 @@
 """The suite's plugin is registered here so every test directory shares it."""
 
-pytest_plugins = ["fixtures.plugin", "fixtures.roles", "fixtures.reporting"]
+pytest_plugins = [
+    "fixtures.plugin",
+    "fixtures.roles",
+    "fixtures.reporting",
+    "fixtures.feature_gaps",
+    "fixtures.browser",
+    "fixtures.security",
+]

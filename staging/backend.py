@@ -13,6 +13,7 @@ from types import TracebackType
 
 import httpx
 
+from staging import policy
 from staging.core import LOOPBACK, ChildProcess, free_port
 
 TIMEZONE = "Asia/Dubai"
@@ -64,6 +65,8 @@ def backend_env(
         "TZ": TIMEZONE,
         "PORT": str(port),
         "BASE_URL": f"http://localhost:{port}",
+        # CANCELLATION.md 1: the policy file the suite reads, so backend and tests agree on it.
+        policy.ENV_VAR: str(policy.policy_path()),
     }
     if fakes is not None:
         env |= {

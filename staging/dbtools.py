@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from bson import ObjectId
@@ -25,6 +26,7 @@ WATCHED_COLLECTIONS = (
     "coffees",
     "refunds",
     "cancellationrequests",
+    "stripeevents",  # the Stripe event ids a backend has processed (CANCELLATION.md 6: replays)
 )
 
 
@@ -55,11 +57,17 @@ def orders_of_user(db: Database, user_id: str) -> list[dict[str, Any]]:
     return list(db.orders.find({"user": _object_id(user_id)}))
 
 
+# Collections whose documents carry no `updatedAt` (the daily order-number counters): a snapshot keeps their
+# whole, small content, so an increment that neither adds a document nor stamps one is noticed too.
+WHOLE_CONTENT_COLLECTIONS = ("counters",)
+
+
 @dataclass(frozen=True)
 class Snapshot:
-    """Document counts and the newest ``updatedAt`` per collection: enough to notice any write."""
+    """Document counts and the newest ``updatedAt`` per collection (and the whole content of the counters):
+    enough to notice any write."""
 
-    figures: dict[str, tuple[int, datetime | None]]
+    figures: dict[str, tuple[Any, ...]]
 
     def changed_since(self, other: Snapshot) -> dict[str, tuple[Any, Any]]:
         return {
@@ -70,10 +78,12 @@ class Snapshot:
 
 
 def snapshot(db: Database) -> Snapshot:
-    figures: dict[str, tuple[int, datetime | None]] = {}
+    figures: dict[str, tuple[Any, ...]] = {}
     for name in WATCHED_COLLECTIONS:
         newest = db[name].find_one({}, {"updatedAt": 1}, sort=[("updatedAt", -1)])
         figures[name] = (db[name].count_documents({}), newest.get("updatedAt") if newest else None)
+    for name in WHOLE_CONTENT_COLLECTIONS:
+        figures[f"{name} (content)"] = tuple(sorted(repr(sorted(doc.items())) for doc in db[name].find()))
     return Snapshot(figures)
 
 
@@ -100,3 +110,31 @@ def age_order(db: Database, order_id: str, minutes: float) -> None:
         {"_id": document["_id"]},
         {"$set": {"createdAt": document["createdAt"] - shift, "statusTimestamps.placed": placed - shift}},
     )
+
+
+def refund_records(db: Database, order_id: str) -> list[dict[str, Any]]:
+    """The refund records of one order (CANCELLATION.md 5: refunds are records of their own)."""
+    return list(db.refunds.find({"order": _object_id(order_id)}))
+
+
+def cancellation_request_records(db: Database, order_id: str) -> list[dict[str, Any]]:
+    return list(db.cancellationrequests.find({"order": _object_id(order_id)}))
+
+
+def net_revenue(db: Database, since: datetime) -> Decimal:
+    """Revenue as API.md 7.1 and CANCELLATION.md 7 define it, from the stored orders: the totals of
+    delivered and completed orders created since ``since``, minus what was refunded on them."""
+    counted = db.orders.find(
+        {"status": {"$in": ["delivered", "completed"]}, "createdAt": {"$gte": since}},
+        {"totalAmount": 1, "refundAmount": 1},
+    )
+    return sum(
+        (Decimal(str(o.get("totalAmount") or 0)) - Decimal(str(o.get("refundAmount") or 0)) for o in counted),
+        Decimal(0),
+    )
+
+
+def assigned_order_ids(db: Database, staff_id: str) -> list[str]:
+    """The order ids on a staff member's `assignedOrders` list, as strings."""
+    staff = db.staffs.find_one({"_id": _object_id(staff_id)}, {"assignedOrders": 1}) or {}
+    return [str(order_id) for order_id in staff.get("assignedOrders") or []]

@@ -1,167 +1,88 @@
-"""The staging stack: one interface over every target, whether we start it or it is already running."""
+"""The staging stack: one interface over every target, whether we start it or it is already running.
+
+``open_stack(StackSettings) -> Stack`` is all callers use; each target lives in ``staging.targets``:
+embedded (SecantusDB + reference backend), local (a Node checkout via npm), docker (testcontainers) and
+remote (a URL). ``check_preconditions`` reports a misconfigured target before anything starts.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import secrets
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from enum import StrEnum
-from pathlib import Path
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 
-import httpx
-from pymongo.database import Database
+from staging.targets.common import Stack, StackSettings, Target, check_reachable, require
+from staging.targets.docker import open_docker
+from staging.targets.embedded import open_embedded
+from staging.targets.local import open_local
+from staging.targets.remote import open_remote
 
-from staging.backend import FakeEndpoints, ReferenceBackend, Secrets, backend_env
-from staging.core import StagingError, free_port
-from staging.fakes.firebase import FirebaseAuthStub, service_account_key
-from staging.fakes.smtp import SmtpSink
-from staging.fakes.stripe import StripeFake
-from staging.mongo import ExistingMongo, SecantusMongo
-from staging.seed import AdminCredentials, seed_admin, seed_catalog, strong_password
+__all__ = [
+    "Stack",
+    "StackSettings",
+    "Target",
+    "check_preconditions",
+    "check_reachable",
+    "implied_target",
+    "open_stack",
+]
 
-
-class Target(StrEnum):
-    EMBEDDED = "embedded"
-    REMOTE = "remote"
-
-
-@dataclass(frozen=True)
-class StackSettings:
-    """What a run asks for; built from CLI flags, pytest options or the environment."""
-
-    target: Target = Target.EMBEDDED
-    run_dir: Path = Path("runs/adhoc")
-    base_url: str | None = None
-    mongo_uri: str | None = None
-    db_name: str = "almarya_e2e"
-    defects: tuple[str, ...] = ()
-    backend_port: int | None = None
-    admin_email: str | None = None
-    admin_password: str | None = None
-    allow_destructive: bool = False
-    production: bool = False
-
-
-@dataclass
-class Stack:
-    """Handles on a running stack. Fakes and the database are None where the target does not expose them."""
-
-    target: Target
-    base_url: str
-    admin: AdminCredentials
-    keys: Secrets
-    run_dir: Path
-    db: Database | None = None
-    mongo_uri: str | None = None
-    stripe: StripeFake | None = None
-    firebase: FirebaseAuthStub | None = None
-    mail: SmtpSink | None = None
-    logs: dict[str, Path] = field(default_factory=dict)
-    coffee_ids: list[str] = field(default_factory=list)
-
-    @property
-    def is_local(self) -> bool:
-        """Loopback targets are ours to write to; anything else needs the user's explicit consent."""
-        host = httpx.URL(self.base_url).host
-        return host in {"127.0.0.1", "localhost", "::1"} or host.startswith("127.")
+_OPENERS: dict[Target, Callable[[StackSettings], AbstractContextManager[Stack]]] = {
+    Target.EMBEDDED: open_embedded,
+    Target.LOCAL: open_local,
+    Target.DOCKER: open_docker,
+    Target.REMOTE: open_remote,
+}
 
 
 @contextlib.contextmanager
 def open_stack(settings: StackSettings) -> Iterator[Stack]:
     """Bring the target up (or check it is there), seed it, yield it; always tear down what we started."""
-    opener = {Target.EMBEDDED: _embedded, Target.REMOTE: _remote}[settings.target]
-    with opener(settings) as stack:
+    with _OPENERS[settings.target](settings) as stack:
         yield stack
 
 
-@contextlib.contextmanager
-def _embedded(settings: StackSettings) -> Iterator[Stack]:
-    logs = settings.run_dir / "logs"
-    keys = Secrets()
-    admin = AdminCredentials("admin@example.com", strong_password())
-    with contextlib.ExitStack() as services:
-        mongo = services.enter_context(SecantusMongo(logs / "mongodb.log"))
-        stripe = services.enter_context(StripeFake(logs / "stripe.log"))
-        firebase = services.enter_context(FirebaseAuthStub(logs / "firebase.log"))
-        mail = services.enter_context(SmtpSink(logs / "smtp.log"))
-        db = mongo.database(settings.db_name)
-        # A database of the same name from an aborted run would carry its orders and counters.
-        mongo.client().drop_database(settings.db_name)
-        seed_admin(db, admin)
-        coffee_ids = [str(i) for i in seed_catalog(db)]
-        fakes = FakeEndpoints(stripe.url, firebase.host, service_account_key(), mail.host, mail.port)
-        port = settings.backend_port or free_port()
-        extra = {"ALMARYA_DEFECTS": ",".join(settings.defects)} if settings.defects else {}
-        env = backend_env(
-            port=port, mongo_uri=mongo.database_uri(settings.db_name), keys=keys, fakes=fakes, extra=extra
-        )
-        backend = services.enter_context(ReferenceBackend(env, logs / "backend.log", port=port))
-        yield Stack(
-            Target.EMBEDDED,
-            backend.url,
-            admin,
-            keys,
-            settings.run_dir,
-            db=db,
-            mongo_uri=mongo.database_uri(settings.db_name),
-            stripe=stripe,
-            firebase=firebase,
-            mail=mail,
-            coffee_ids=coffee_ids,
-            logs={
-                "backend": backend.log_path,
-                "mongodb": logs / "mongodb.log",
-                "stripe": logs / "stripe.log",
-                "firebase": logs / "firebase.log",
-                "smtp": logs / "smtp.log",
-            },
-        )
+def implied_target(*, base_url: str | None, backend_dir: object, backend_image: str | None) -> Target:
+    """The target when none is named: a URL means remote, an image docker, a checkout local."""
+    if base_url:
+        return Target.REMOTE
+    if backend_image:
+        return Target.DOCKER
+    return Target.LOCAL if backend_dir else Target.EMBEDDED
 
 
-def check_reachable(base_url: str) -> None:
-    """One clear error for a target that is not there or is not this backend."""
-    try:
-        response = httpx.get(f"{base_url.rstrip('/')}/health", timeout=5)
-    except httpx.HTTPError as exc:
-        raise StagingError(f"target {base_url} is unreachable: {exc or type(exc).__name__}") from None
-    if response.status_code not in (200, 503) or "json" not in response.headers.get("content-type", ""):
-        raise StagingError(
-            f"target {base_url} does not look like the Al Marya backend "
-            f"(GET /health answered {response.status_code})"
-        )
+def check_preconditions(settings: StackSettings) -> None:
+    """The cheap checks of a target's settings, so a bad flag fails before workers start (one clear line)."""
+    from staging import docker_stack, node_backend  # noqa: PLC0415 - only the targets that need them
 
-
-@contextlib.contextmanager
-def _remote(settings: StackSettings) -> Iterator[Stack]:
-    if not settings.base_url:
-        raise StagingError("the remote target needs --base-url")
-    check_reachable(settings.base_url)
-    email = settings.admin_email or os.environ.get("ALMARYA_ADMIN_EMAIL")
-    password = settings.admin_password or os.environ.get("ALMARYA_ADMIN_PASSWORD")
-    with contextlib.ExitStack() as services:
-        db = None
-        mongo_uri = settings.mongo_uri or os.environ.get("ALMARYA_MONGODB_URI")
-        if mongo_uri:
-            mongo = services.enter_context(ExistingMongo(mongo_uri))
-            db = mongo.client().get_default_database(settings.db_name)
-            if not (email and password):
-                # A fresh address: an existing admin@example.com would keep its own, unknown password.
-                email, password = f"qa-admin-{secrets.token_hex(4)}@example.com", strong_password()
-                seed_admin(db, AdminCredentials(email, password))
-            seed_catalog(db)
-        if not (email and password):
-            raise StagingError(
-                "the remote target needs admin credentials: set ALMARYA_ADMIN_EMAIL and "
-                "ALMARYA_ADMIN_PASSWORD, or give a MongoDB URI to seed an admin"
-            )
-        yield Stack(
-            Target.REMOTE,
-            settings.base_url.rstrip("/"),
-            AdminCredentials(email, password),
-            Secrets(),
-            settings.run_dir,
-            db=db,
-            mongo_uri=mongo_uri,
+    require(
+        not settings.production or settings.target is Target.REMOTE,
+        "--production applies to the remote target only (give --base-url)",
+    )
+    require(
+        not (settings.production and settings.allow_destructive),
+        "--production runs read-only smoke checks only: --allow-destructive is refused",
+    )
+    require(
+        not settings.defects or settings.target is Target.EMBEDDED,
+        "--defects switches defects on in the reference backend: the embedded target only",
+    )
+    if settings.target is Target.REMOTE:
+        require(settings.base_url, "the remote target needs --base-url")
+        assert settings.base_url is not None
+        check_reachable(settings.base_url)
+        has_admin = (settings.admin_email or os.environ.get("ALMARYA_ADMIN_EMAIL")) and (
+            settings.admin_password or os.environ.get("ALMARYA_ADMIN_PASSWORD")
         )
+        require(
+            settings.production or has_admin or settings.mongo_uri or os.environ.get("ALMARYA_MONGODB_URI"),
+            "the remote target needs admin credentials: set ALMARYA_ADMIN_EMAIL and ALMARYA_ADMIN_PASSWORD, "
+            "or give a MongoDB URI to seed an admin",
+        )
+    elif settings.target is Target.LOCAL:
+        node_backend.check_backend_dir(settings.backend_dir)
+        node_backend.find_toolchain()
+    elif settings.target is Target.DOCKER:
+        docker_stack.check_backend_source(settings.backend_image, settings.backend_dir)
+        docker_stack.require_engine()

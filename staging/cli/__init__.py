@@ -10,11 +10,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from staging.cli import bench, run, stage
+from staging.cli import bench, load, report, run, selftest, stage
 from staging.core import StagingError
 
 EXIT_USER_ERROR = 2
-COMMANDS = (stage, run, bench)
+COMMANDS = (stage, run, bench, report, load, selftest)
 
 
 def build_parser() -> argparse.ArgumentParser:

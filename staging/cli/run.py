@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from staging.cli.target_options import add_target_options, target_of
-from staging.core import StagingError
+from staging.cli.report import finish_run
+from staging.cli.target_options import add_safety_options, add_target_options, stack_settings, target_of
 from staging.junit_summary import read_junit
 from staging.run_folder import new_run_dir
-from staging.stack import Target, check_reachable
+from staging.stack import check_preconditions
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,6 +22,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 def register(commands: Any) -> None:
     run = commands.add_parser("run", help="the main job: stack up, seed, run the e2e suite, report")
     add_target_options(run)
+    add_safety_options(run)
     run.add_argument("--workers", default="auto", help="pytest-xdist workers (default: auto)")
     run.add_argument("paths", nargs="*", help="test paths (default: e2e)")
     run.set_defaults(handler=run_suite)
@@ -28,10 +30,8 @@ def register(commands: Any) -> None:
 
 def run_suite(args: argparse.Namespace, extra: Sequence[str]) -> int:
     target = target_of(args)
-    if target is Target.REMOTE:
-        if not args.base_url:
-            raise StagingError("the remote target needs --base-url")
-        check_reachable(args.base_url)
+    # A misconfigured target fails here, in one line, before pytest and its workers start.
+    check_preconditions(stack_settings(args, args.run_dir or Path("runs")))
     run_dir = args.run_dir or new_run_dir()
     run_dir.mkdir(parents=True, exist_ok=True)
     junit = run_dir / "junit.xml"
@@ -54,9 +54,16 @@ def run_suite(args: argparse.Namespace, extra: Sequence[str]) -> int:
         ("--base-url", args.base_url),
         ("--mongo-uri", args.mongo_uri),
         ("--defects", args.defects),
+        ("--backend-dir", args.backend_dir and args.backend_dir.resolve()),  # pytest runs in the repo
+        ("--backend-image", args.backend_image),
     ):
         if value:
             argv.append(f"{flag}={value}")
+    argv += [
+        flag
+        for flag, on in (("--allow-destructive", args.allow_destructive), ("--production", args.production))
+        if on
+    ]
     argv += list(extra)
     print(f"Run folder: {run_dir}", flush=True)
     try:
@@ -67,7 +74,18 @@ def run_suite(args: argparse.Namespace, extra: Sequence[str]) -> int:
     print(f"\nSummary: {summary.line()}  (target {target.value}, run folder {run_dir})")
     for name in summary.failures:
         print(f"  FAILED {name}")
+    print_refused(run_dir)
     if code == 5 or summary.total == 0:
         print("No test ran: a run that tests nothing does not pass.")
-        return code or 5
-    return code
+    # The reports and the verdict (GO / NO-GO) decide the exit status: see staging/cli/report.py.
+    return finish_run(run_dir, code, no_tests=code == 5 or summary.total == 0)
+
+
+def print_refused(run_dir: Path) -> None:
+    """The tests the target's safety rules refused (fixtures.targeting writes the file)."""
+    try:
+        refused = json.loads((run_dir / "refused-tests.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    for reason, nodeids in refused.items():
+        print(f"Refused {len(nodeids)} test(s): {reason}")

@@ -7,10 +7,10 @@ import signal
 import threading
 from typing import Any
 
-from staging.cli.target_options import add_target_options, stack_settings
+from staging.cli.target_options import add_safety_options, add_target_options, stack_settings
 from staging.core import ensure_port_free
 from staging.run_folder import new_run_dir
-from staging.stack import Stack, open_stack
+from staging.stack import Stack, Target, check_preconditions, open_stack
 
 
 def register(commands: Any) -> None:
@@ -18,6 +18,7 @@ def register(commands: Any) -> None:
     stage_commands = stage.add_subparsers(dest="stage_command", required=True)
     up = stage_commands.add_parser("up", help="run the stack in the foreground until Ctrl-C")
     add_target_options(up)
+    add_safety_options(up)
     up.add_argument("--port", type=int, help="the backend's port (default: a free one)")
     up.set_defaults(handler=lambda a, _: stage_up(a))
 
@@ -46,12 +47,19 @@ def stage_up(args: argparse.Namespace) -> int:
         ensure_port_free("127.0.0.1", args.port)
     run_dir = args.run_dir or new_run_dir()
     settings = stack_settings(args, run_dir, backend_port=args.port)
+    check_preconditions(settings)
     stop = threading.Event()
     # Explicit handlers: a shell may start us with SIGINT ignored, and SIGTERM should stop us as cleanly.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     with open_stack(settings) as stack:
-        demo = demo_actors(stack)
+        # On a remote target the demo actors would be writes: only with the user's consent.
+        writable = stack.target is not Target.REMOTE or settings.allow_destructive
+        demo = (
+            demo_actors(stack)
+            if writable
+            else ["(no demo actors: the remote target is not ours to write to)"]
+        )
         panel = stack.base_url.replace("127.0.0.1", "localhost") + "/admin"
         print(f"Backend     {stack.base_url}   (admin panel: {panel})")
         if stack.mongo_uri:
@@ -61,12 +69,24 @@ def stage_up(args: argparse.Namespace) -> int:
                 f"Stripe fake {stack.stripe.url}   Firebase stub {stack.firebase.host}   "
                 f"SMTP sink {stack.mail.host}:{stack.mail.port}"
             )
-        print(f"Admin       {stack.admin.email} / {stack.admin.password}")
+        if stack.admin.email:
+            print(f"Admin       {stack.admin.email} / {stack.admin.password}")
         for line in demo:
             print(line)
         print(f"Logs        {run_dir / 'logs'}")
+        print_capabilities(stack, read_only=settings.production)
         print("Ready. Press Ctrl-C to stop.", flush=True)
         stop.wait()
         print("Stopping…", flush=True)
     print("Stopped.", flush=True)
     return 0
+
+
+def print_capabilities(stack: Stack, *, read_only: bool) -> None:
+    from staging.capabilities import probe  # noqa: PLC0415 - only when a stack is up
+
+    report = probe(stack.base_url, admin=stack.admin if stack.admin.email else None, read_only=read_only)
+    report.write(stack.run_dir)
+    for line in report.headline():
+        print(line)
+    print(f"            full table: {stack.run_dir / 'capabilities.txt'}")

@@ -46,6 +46,8 @@ class _Intent:
     status: str = "requires_payment_method"
     created: int = field(default_factory=lambda: int(time.time()))
     refunded: int = 0
+    refunds: list[dict[str, Any]] = field(default_factory=list)
+    last_payment_error: dict[str, Any] | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -58,6 +60,27 @@ class _Intent:
             "status": self.status,
             "created": self.created,
             "amount_received": self.amount if self.status == "succeeded" else 0,
+            "last_payment_error": self.last_payment_error,
+            "latest_charge": self.charge_id if self.status == "succeeded" else None,
+        }
+
+    @property
+    def charge_id(self) -> str:
+        return "ch_" + self.id.removeprefix("pi_")
+
+    def charge_json(self) -> dict[str, Any]:
+        """The charge that took the money, as `charge.*` events carry it (newest refund first)."""
+        return {
+            "id": self.charge_id,
+            "object": "charge",
+            "amount": self.amount,
+            "amount_refunded": self.refunded,
+            "currency": self.currency,
+            "payment_intent": self.id,
+            "metadata": self.metadata,
+            "paid": self.status == "succeeded",
+            "refunded": self.refunded >= self.amount,
+            "refunds": {"object": "list", "data": list(reversed(self.refunds))},
         }
 
 
@@ -111,6 +134,7 @@ class StripeFake(AbstractContextManager["StripeFake"]):
         self._intents: dict[str, _Intent] = {}
         self._calls: list[StripeCall] = []
         self._refund_failures = 0
+        self._intent_failures = 0
         self._log = file_logger("stripe", log_path)
         app = Starlette(
             routes=[
@@ -144,10 +168,43 @@ class StripeFake(AbstractContextManager["StripeFake"]):
         with self._lock:
             self._refund_failures += times
 
+    def fail_next_intent(self, times: int = 1) -> None:
+        """The next ``times`` payment intent creations answer with a Stripe API error."""
+        with self._lock:
+            self._intent_failures += times
+
     def intent(self, intent_id: str) -> dict[str, Any] | None:
         with self._lock:
             found = self._intents.get(intent_id)
             return found.as_json() if found else None
+
+    # The customer's side of a payment, and Stripe's dashboard: what webhook events then report.
+    def succeed(self, intent_id: str) -> dict[str, Any]:
+        """The customer pays: the intent succeeds; its JSON is the `payment_intent.succeeded` object."""
+        with self._lock:
+            intent = self._intents[intent_id]
+            intent.status, intent.last_payment_error = "succeeded", None
+            return intent.as_json()
+
+    def decline(self, intent_id: str, message: str = "Your card was declined.") -> dict[str, Any]:
+        """The customer's card is declined: the `payment_intent.payment_failed` object."""
+        with self._lock:
+            intent = self._intents[intent_id]
+            intent.status = "requires_payment_method"
+            intent.last_payment_error = {"type": "card_error", "code": "card_declined", "message": message}
+            return intent.as_json()
+
+    def charge(self, intent_id: str) -> dict[str, Any]:
+        """The intent's charge with its refunds so far: the `charge.refunded` object."""
+        with self._lock:
+            return self._intents[intent_id].charge_json()
+
+    def refund_in_dashboard(self, intent_id: str, amount: int) -> dict[str, Any]:
+        """A refund someone makes in Stripe's dashboard, not through the backend (not in ``calls``)."""
+        response = self._refund({"payment_intent": intent_id, "amount": str(amount)}, count_failures=False)
+        if response.status_code != 200:
+            raise ValueError(f"the fake refused the refund: {response.body!r}")
+        return dict(json.loads(bytes(response.body)))
 
     # --- HTTP handlers ----------------------------------------------------------------------------
     async def _params(self, request: Request) -> dict[str, Any]:
@@ -171,6 +228,12 @@ class StripeFake(AbstractContextManager["StripeFake"]):
         params = await self._params(request)
         if not self._authorised(request):
             return self._record(request, params, _stripe_error(401, "Invalid API Key provided"))
+        with self._lock:
+            failing, self._intent_failures = self._intent_failures > 0, max(0, self._intent_failures - 1)
+        if failing:
+            return self._record(
+                request, params, _stripe_error(500, "An unexpected error occurred.", "api_error")
+            )
         try:
             amount = int(params["amount"])
             currency = str(params["currency"]).lower()
@@ -207,9 +270,9 @@ class StripeFake(AbstractContextManager["StripeFake"]):
             return self._record(request, params, _stripe_error(401, "Invalid API Key provided"))
         return self._record(request, params, self._refund(params))
 
-    def _refund(self, params: dict[str, Any]) -> JSONResponse:
+    def _refund(self, params: dict[str, Any], *, count_failures: bool = True) -> JSONResponse:
         with self._lock:
-            if self._refund_failures:
+            if self._refund_failures and count_failures:
                 self._refund_failures -= 1
                 return _stripe_error(402, "Your card was declined.", "card_error", "card_declined")
             intent = self._intents.get(str(params.get("payment_intent")))
@@ -238,6 +301,7 @@ class StripeFake(AbstractContextManager["StripeFake"]):
                 "metadata": params.get("metadata") or {},
                 "created": int(time.time()),
             }
+            intent.refunds.append(refund)
         return JSONResponse(refund)
 
     # --- lifecycle --------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from starlette.middleware import Middleware
 from staging.reference import db
 from staging.reference.clock import Clock
 from staging.reference.context import AppContext
+from staging.reference.cors import CorsMiddleware
 from staging.reference.errors import http_exception_handler, unhandled_exception_handler
 from staging.reference.mailer import Mailer
 from staging.reference.metrics import Metrics
@@ -25,7 +26,9 @@ from staging.reference.middleware import (
     TrailingSlashMiddleware,
 )
 from staging.reference.pins import PinKeeper
+from staging.reference.ratelimit import RateLimitMiddleware
 from staging.reference.routes import all_routes
+from staging.reference.security_headers import SecurityHeadersMiddleware
 from staging.reference.settings import Settings
 from staging.reference.tokens import TokenService
 
@@ -68,6 +71,10 @@ def create_app(
 
     middleware = [
         Middleware(ResponseHeadersMiddleware, metrics=ctx.metrics),
+        # Hardening (API.md 8.1, 8.3): headers on every answer, CORS before anything, then rate limits.
+        Middleware(SecurityHeadersMiddleware, settings=settings),
+        Middleware(CorsMiddleware, settings=settings),
+        Middleware(RateLimitMiddleware, settings=settings),
         Middleware(TrailingSlashMiddleware),
         Middleware(QueryFilterMiddleware),
     ]

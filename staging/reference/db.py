@@ -24,6 +24,10 @@ STAFFS = "staffs"
 DRIVERS = "drivers"
 # Not in API.md 9.1: the backend's own bookkeeping of spent token ids (logout, refresh rotation).
 REVOCATIONS = "tokenrevocations"
+# CANCELLATION.md 4-6: cancellation requests, refund records, and the Stripe event ids already handled.
+CANCELLATION_REQUESTS = "cancellationrequests"
+REFUNDS = "refunds"
+STRIPE_EVENTS = "stripeevents"
 
 
 def connect(settings: Settings) -> MongoClient[Doc]:
@@ -100,4 +104,11 @@ def ensure_indexes(db: Database[Doc]) -> None:
     )
 
     db[REVOCATIONS].create_index("expiresAt", expireAfterSeconds=0)
+
+    requests = db[CANCELLATION_REQUESTS]
+    # At most one open request per order (CANCELLATION.md 4), also under concurrent requests.
+    requests.create_index("order", unique=True, partialFilterExpression={"status": "requested"})
+    requests.create_index([("status", ASCENDING), ("requestedAt", DESCENDING)])
+    db[REFUNDS].create_index([("order", ASCENDING), ("createdAt", DESCENDING)])
+    db[REFUNDS].create_index([("status", ASCENDING), ("createdAt", DESCENDING)])
     log.info("MongoDB indexes ensured on database %s", db.name)

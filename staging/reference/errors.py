@@ -98,7 +98,7 @@ def global_body(
 
 def is_development(request: Request) -> bool:
     ctx = getattr(request.app.state, "ctx", None)
-    return bool(ctx and ctx.settings.is_development)
+    return bool(ctx and (ctx.settings.is_development or ctx.settings.defect_on("error_stack_exposed")))
 
 
 def internal_error_response(request: Request, exc: BaseException) -> Response:
@@ -108,7 +108,7 @@ def internal_error_response(request: Request, exc: BaseException) -> Response:
 
 
 def global_error_response(request: Request, exc: GlobalError) -> Response:
-    body = global_body(exc.status, exc.message, request, development=is_development(request))
+    body = global_body(exc.status, exc.message, request, development=is_development(request), exc=exc)
     return wire.json_response(body, exc.status)
 
 

@@ -47,6 +47,15 @@ def status_changed(customer: Doc | None, order: Doc) -> Mail | None:
     return Mail(str(customer["email"]), f"Order {order['orderNumber']} - {order['status']}", body)
 
 
+def password_reset(user: Doc, link: str) -> Mail:
+    body = (
+        f"Hello {user.get('name', '')},\n\n"
+        f"Someone asked to reset the password of this account. To choose a new one, open:\n{link}\n\n"
+        "The link works for one hour. If it was not you, ignore this mail.\nAl Marya Rostery"
+    )
+    return Mail(str(user["email"]), "Reset your password", body)
+
+
 def send_later(mailer: Mailer, mail: Mail | None) -> BackgroundTask | None:
     """A task that sends after the response is out, so mail never slows or fails a request."""
     if mail is None:

@@ -51,7 +51,7 @@ def _choice(query: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> st
     return value
 
 
-def order_filter(query: Mapping[str, str], owner: ObjectId | None) -> Doc:
+def order_filter(query: Mapping[str, str], owner: ObjectId | None, *, raw_search: bool = False) -> Doc:
     """The MongoDB filter for a list query; `owner` limits it to one customer's orders."""
     conditions: list[Doc] = []
     if owner is not None:
@@ -69,7 +69,10 @@ def order_filter(query: Mapping[str, str], owner: ObjectId | None) -> Doc:
         created["$lte"] = _date(end, "endDate", end_of_day=True)
     if created:
         conditions.append({"createdAt": created})
-    if pattern := search_pattern(query.get("search")):
+    pattern = search_pattern(query.get("search"))
+    if raw_search and query.get("search"):
+        pattern = {"$regex": query["search"], "$options": "i"}  # the injected defect: unescaped
+    if pattern:
         conditions.append(
             {"$or": [{"orderNumber": pattern}, {"items.name": pattern}, {"deliveryAddress.city": pattern}]}
         )
@@ -78,7 +81,9 @@ def order_filter(query: Mapping[str, str], owner: ObjectId | None) -> Doc:
     return conditions[0] if len(conditions) == 1 else {"$and": conditions}
 
 
-def list_orders(db: Database[Doc], query: Mapping[str, str], owner: ObjectId | None) -> dict[str, Any]:
+def list_orders(
+    db: Database[Doc], query: Mapping[str, str], owner: ObjectId | None, *, raw_search: bool = False
+) -> dict[str, Any]:
     """`{orders, pagination}` as `GET /api/orders` answers it."""
     page = int_query(query, "page", 1, 1, 1_000_000)
     limit = int_query(query, "limit", 10, 1, MAX_LIMIT)
@@ -86,7 +91,7 @@ def list_orders(db: Database[Doc], query: Mapping[str, str], owner: ObjectId | N
     sort_order = _choice(query, "sortOrder", ("asc", "desc")) or "desc"
     direction = ASCENDING if sort_order == "asc" else DESCENDING
 
-    mongo_filter = order_filter(query, owner)
+    mongo_filter = order_filter(query, owner, raw_search=raw_search)
     total = db[ORDERS].count_documents(mongo_filter)
     orders = list(
         db[ORDERS]

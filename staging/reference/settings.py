@@ -6,10 +6,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 from pymongo.errors import InvalidURI
 from pymongo.uri_parser import parse_uri
 
+from staging import policy as policy_file
 from staging.reference import defects
 
 NODE_ENVS = ("development", "production", "test")
@@ -58,6 +60,8 @@ class Settings:
     bcrypt_rounds: int = 12
     backend_version: str = "1.0.0"
     defects: frozenset[str] = field(default_factory=frozenset)
+    # CANCELLATION.md 1: the policy file the suite reads too (ALMARYA_POLICY_FILE, else the repository's).
+    policy: policy_file.Policy = field(default_factory=policy_file.load)
 
     @property
     def is_development(self) -> bool:
@@ -152,6 +156,12 @@ def _load(env: Mapping[str, str]) -> Settings:
     except defects.UnknownDefectError as exc:
         raise ConfigError(f"ALMARYA_DEFECTS: {exc}") from None
 
+    policy_path = _opt(env, policy_file.ENV_VAR)
+    try:
+        policy = policy_file.load(Path(policy_path) if policy_path else policy_file.DEFAULT_FILE)
+    except policy_file.PolicyError as exc:
+        raise ConfigError(str(exc)) from None
+
     return Settings(
         node_env=node_env,
         mongodb_uri=mongodb_uri,
@@ -186,4 +196,5 @@ def _load(env: Mapping[str, str]) -> Settings:
         bcrypt_rounds=_int(env, "BCRYPT_ROUNDS", 4 if node_env == "test" else 12, 4, 31),
         backend_version=_opt(env, "BACKEND_VERSION") or "1.0.0",
         defects=active_defects,
+        policy=policy,
     )

@@ -121,7 +121,8 @@ def list_drivers(call: Call) -> Response:
     found = (
         call.ctx.db[DRIVERS].find({"$and": conditions}).sort([("createdAt", DESCENDING), ("_id", DESCENDING)])
     )
-    drivers = [views.public_driver(driver) for driver in found]
+    exposed = call.ctx.settings.defect_on("driver_pin_hash_exposed")
+    drivers = [{"id": str(d["_id"]), **d} if exposed else views.public_driver(d) for d in found]
     return wire.json_response({"success": True, "count": len(drivers), "drivers": drivers})
 
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from staging.reference import figures, lifecycle, notifications, order_queries, views, wire
+from staging.reference.context import AppContext
 from staging.reference.db import ORDERS, STAFFS, USERS, Doc
 from staging.reference.errors import ApiError
-from staging.reference.guards import admin_guard
+from staging.reference.guards import UserPrincipal, admin_guard, user_guard
 from staging.reference.order_updates import changed_meanwhile, update_order
+from staging.reference.routes import cancellation as cancellation_routes
 from staging.reference.routing import Call, route
 from staging.reference.validation import FieldErrors, json_object, optional_string
 
@@ -34,12 +37,12 @@ def stats(call: Call) -> Response:
             {
                 "month": clock.local(start).strftime("%Y-%m"),
                 "orders": call.ctx.db[ORDERS].count_documents({"createdAt": created}),
-                "revenue": figures.revenue(call.ctx.db, start, end),
+                "revenue": figures.revenue(call.ctx.db, start, end, settings=call.ctx.settings),
             }
         )
     data = {
-        **figures.status_counts(call.ctx.db),
-        "todayRevenue": figures.revenue(call.ctx.db, clock.today_start()),
+        **figures.status_counts(call.ctx.db, settings=call.ctx.settings),
+        "todayRevenue": figures.revenue(call.ctx.db, clock.today_start(), settings=call.ctx.settings),
         "monthlyTrends": trends,
     }
     return wire.json_response({"success": True, "data": data})
@@ -75,7 +78,7 @@ def set_status(call: Call) -> Response:
     status, notes, tracking = _status_request(json_object(call.body))
     order = order_queries.find_order(call.ctx.db, call.path("id"))
     current = order.get("status")
-    if lifecycle.is_terminal(current):
+    if lifecycle.is_terminal(current) and not call.ctx.settings.defect_on("terminal_order_reopened"):
         raise ApiError(400, f"Cannot change the status of a {current} order")
     now = call.ctx.clock.now()
     changes: Doc = {"status": status}
@@ -84,16 +87,9 @@ def set_status(call: Call) -> Response:
     if status == "delivered":
         changes["actualDeliveryTime"] = now
     if status == "cancelled":
-        # CANCELLATION.md 2; paymentStatus changes only through an actual refund.
-        changes.update(
-            {
-                "cancellation.isCancelled": True,
-                "cancellation.status": "approved",
-                "cancellation.reason": notes or "Cancelled by admin",
-                "cancellation.cancelledAt": now,
-                "cancellation.cancelledBy": call.user.id,
-            }
-        )
+        # CANCELLATION.md 3: the admin's cancel (its statuses, the refund, the mail), as POST .../cancel.
+        outcome = cancellation_routes.cancel_by_admin(call, order, notes)
+        return cancellation_routes.status_answer(call, outcome)
     if notes:
         changes["adminNotes"] = notes
     if tracking is not None:
@@ -111,11 +107,17 @@ def set_status(call: Call) -> Response:
     return wire.json_response(body, background=task)
 
 
+def _order_reader_guard(ctx: AppContext, request: Request) -> UserPrincipal:
+    if ctx.settings.defect_on("admin_order_read_customer_allowed"):
+        return user_guard(ctx, request)  # the injected defect: a token, but no role check
+    return admin_guard(ctx, request)
+
+
 def order_routes(prefix: str) -> list[Route]:
     return [
         route(f"{prefix}", list_orders, guard=admin_guard),
         route(f"{prefix}/stats", stats, guard=admin_guard),
-        route(f"{prefix}/{{id}}", get_order, guard=admin_guard),
+        route(f"{prefix}/{{id}}", get_order, guard=_order_reader_guard),
         route(f"{prefix}/{{id}}/status", set_status, ["PUT"], guard=admin_guard),
     ]
 

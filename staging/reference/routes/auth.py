@@ -8,7 +8,7 @@ from pymongo.errors import DuplicateKeyError
 from starlette.responses import Response
 from starlette.routing import Route
 
-from staging.reference import revocations, tokens, views, wire
+from staging.reference import notifications, revocations, tokens, views, wire
 from staging.reference.context import AppContext
 from staging.reference.db import USERS, Doc
 from staging.reference.errors import ApiError
@@ -68,7 +68,8 @@ def _register_fields(body: dict[str, Any]) -> tuple[str, str, str, str | None]:
 
 
 def register(call: Call) -> Response:
-    name, email, password, phone = _register_fields(json_object(call.body))
+    body = json_object(call.body)
+    name, email, password, phone = _register_fields(body)
     users = call.ctx.db[USERS]
     if users.find_one({"email": email}, {"_id": 1}) is not None:
         raise ApiError(400, "User already exists with this email")
@@ -86,6 +87,8 @@ def register(call: Call) -> Response:
     }
     if phone:
         user["phone"] = phone
+    if call.ctx.settings.defect_on("register_mass_assignment"):
+        user |= {key: body[key] for key in ("roles", "isActive", "isEmailVerified") if key in body}
     if call.ctx.settings.jwt_refresh_secret is None:
         # Fail before writing: the answer must carry a refresh token.
         raise RuntimeError("JWT_REFRESH_SECRET is not configured")
@@ -157,7 +160,8 @@ def refresh(call: Call) -> Response:
     if user is None or user.get("isActive") is False:
         raise ApiError(401, "Invalid refresh token")
     # Rotation: spending the token id is atomic, so a refresh token works exactly once.
-    if not revocations.consume(call.ctx.db, str(claims["jti"]), tokens.expires_at(claims), "refresh-rotated"):
+    spent = revocations.consume(call.ctx.db, str(claims["jti"]), tokens.expires_at(claims), "refresh-rotated")
+    if not spent and not call.ctx.settings.defect_on("refresh_token_reusable"):
         raise ApiError(401, "Refresh token has already been used")
     return wire.json_response({"success": True, "data": _token_pair(call.ctx, user)})
 
@@ -165,7 +169,8 @@ def refresh(call: Call) -> Response:
 def logout(call: Call) -> Response:
     claims = call.user.claims
     ctx = call.ctx
-    revocations.revoke(ctx.db, str(claims["jti"]), tokens.expires_at(claims), "logout")
+    if not ctx.settings.defect_on("logout_keeps_token_valid"):
+        revocations.revoke(ctx.db, str(claims["jti"]), tokens.expires_at(claims), "logout")
     body = call.body if isinstance(call.body, dict) else {}
     raw_refresh = body.get("refreshToken")
     if isinstance(raw_refresh, str) and raw_refresh:
@@ -184,9 +189,19 @@ def forgot_password(call: Call) -> Response:
     email = json_object(call.body).get("email")
     if not is_email(email):
         raise ApiError(400, "Please provide a valid email")
+    ctx = call.ctx
+    projection = {"name": 1, "email": 1, "isActive": 1}
+    user = ctx.db[USERS].find_one({"email": normalize_email(str(email))}, projection)
+    task = None
+    if user is not None and user.get("isActive") is not False:
+        token = ctx.tokens.password_reset(str(user["_id"])).token
+        site = (ctx.settings.frontend_url or ctx.settings.base_url or "http://localhost:5001").rstrip("/")
+        link = f"{site}/reset-password?token={token}"
+        task = notifications.send_later(ctx.mailer, notifications.password_reset(user, link))
     # Same answer whether or not the account exists, and nothing visible is written.
     return wire.json_response(
-        {"success": True, "message": "If an account with that email exists, a reset link has been sent"}
+        {"success": True, "message": "If an account with that email exists, a reset link has been sent"},
+        background=task,
     )
 
 

@@ -147,6 +147,14 @@ def accept(call: Call) -> Response:
     if _has_delivery_under_way(call):
         raise ApiError(400, "Finish your current delivery before accepting another")
     now = call.ctx.clock.now()
+    if call.ctx.settings.defect_on("driver_accept_not_atomic"):
+        # The injected defect: the order read above is the only check, and the write is unconditional.
+        if order.get("status") != "ready" or order.get("assignedDriver") is not None:
+            raise _why_not_accepted(call, order["_id"])
+        call.ctx.db[DRIVERS].find_one({"_id": call.driver.id}, {"stats": 1})
+        changes = {"assignedDriver": call.driver.id, "statusTimestamps.acceptedByDriver": now}
+        taken = update_order(call.ctx.db, order["_id"], {}, changes, now)
+        return wire.json_response({"success": True, "message": "Delivery accepted", "order": taken})
     accepted = update_order(
         call.ctx.db,
         order["_id"],

@@ -5,19 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import psutil
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from staging.reference import db as database
 from staging.reference import wire
 from staging.reference.context import AppContext
+from staging.reference.routes import admin_panel
 from staging.reference.routing import Call, route
-
-# The admin panel comes later (API.md 7.3); until then browsers get this placeholder.
-_PLACEHOLDER_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Al Marya Rostery Admin</title></head>
-<body><h1>Al Marya Rostery</h1><p>The admin panel is not part of this build yet.</p></body></html>
-"""
 
 
 def _memory() -> dict[str, int]:
@@ -80,7 +75,7 @@ def metrics(call: Call) -> Response:
 
 def root(call: Call) -> Response:
     if "text/html" in call.request.headers.get("accept", ""):
-        return HTMLResponse(_PLACEHOLDER_PAGE)
+        return admin_panel.panel_page()  # API.md 7.3: browsers get the admin panel
     connected = database.ping(call.ctx.db)
     body = {
         "message": "Al Marya Rostery API",

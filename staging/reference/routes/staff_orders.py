@@ -69,6 +69,8 @@ def accept(call: Call) -> Response:
     order_id = order_queries.find_order(call.ctx.db, call.path("id"))["_id"]
     me = call.staff.id
     now = call.ctx.clock.now()
+    if call.ctx.settings.defect_on("staff_accept_not_atomic"):
+        return _accept_check_then_write(call, order_id, now)
     # One conditional update: unassigned, pending/confirmed and not cancelled, or nothing happens.
     accepted = update_order(
         call.ctx.db,
@@ -92,6 +94,23 @@ def accept(call: Call) -> Response:
         {"_id": me}, {"$addToSet": {"assignedOrders": order_id}, "$set": {"updatedAt": now}}
     )
     return _answer(call, accepted, "Order accepted successfully")
+
+
+def _accept_check_then_write(call: Call, order_id: ObjectId, now: datetime) -> Response:
+    """The injected defect: check the order, then write it unconditionally (a race between the two)."""
+    order = order_queries.find_order(call.ctx.db, str(order_id))
+    if order.get("status") not in lifecycle.STAFF_NEW or order.get("assignedStaff") is not None:
+        raise _why_not_accepted(call, order_id, call.staff.id)
+    call.ctx.db[STAFFS].find_one({"_id": call.staff.id}, {"assignedOrders": 1})
+    changes = {
+        "status": "preparing",
+        "assignedStaff": call.staff.id,
+        "statusTimestamps.acceptedByStaff": now,
+        "statusTimestamps.preparationStarted": now,
+    }
+    accepted = update_order(call.ctx.db, order_id, {}, changes, now)
+    call.ctx.db[STAFFS].update_one({"_id": call.staff.id}, {"$addToSet": {"assignedOrders": order_id}})
+    return _answer(call, accepted or order, "Order accepted successfully")
 
 
 def _why_not_accepted(call: Call, order_id: ObjectId, me: ObjectId) -> ApiError:
@@ -173,16 +192,18 @@ def ready(call: Call) -> Response:
     body = json_object(call.body)
     staff_notes = optional_string(body, "staffNotes", errors, NOTES_MAX)
     errors.raise_if_any()
-    order = _own_order(call)
+    anyone = call.ctx.settings.defect_on("staff_ready_skips_assignee")
+    order = order_queries.find_order(call.ctx.db, call.path("id")) if anyone else _own_order(call)
     if order.get("status") != "preparing":
         raise ApiError(400, f"Only a preparing order can be marked ready (status is '{order.get('status')}')")
     now = call.ctx.clock.now()
     changes = _ready_changes(order, now)
     if staff_notes:
         changes["staffNotes"] = staff_notes
-    done = update_order(
-        call.ctx.db, order["_id"], {"assignedStaff": call.staff.id, "status": "preparing"}, changes, now
+    expect: Doc = (
+        {"status": "preparing"} if anyone else {"assignedStaff": call.staff.id, "status": "preparing"}
     )
+    done = update_order(call.ctx.db, order["_id"], expect, changes, now)
     if done is None:
         raise changed_meanwhile()
     _finish_preparation(call, done, now)
@@ -201,7 +222,8 @@ def set_order_status(call: Call) -> Response:
     rejecting_new = target == "rejected" and assigned is None and current in lifecycle.STAFF_NEW
     if assigned != call.staff.id and not rejecting_new:
         raise ApiError(403, _NOT_YOURS)
-    if not lifecycle.staff_move_allowed(
+    unchecked = call.ctx.settings.defect_on("staff_transition_unchecked")
+    if not unchecked and not lifecycle.staff_move_allowed(
         str(current), target, order.get("deliveryMethod"), bool(order.get("assignedDriver"))
     ):
         raise ApiError(400, f"Cannot change status from '{current}' to '{target}'")
