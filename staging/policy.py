@@ -57,6 +57,18 @@ def policy_path() -> Path:
     return Path(configured).expanduser().resolve() if configured else DEFAULT_FILE
 
 
+def write_changed(path: Path, **changes: object) -> Path:
+    """A copy of the repository's policy file with some ``[cancellation]`` keys replaced (TOML literals)."""
+    lines = []
+    for line in DEFAULT_FILE.read_text(encoding="utf-8").splitlines():
+        key = line.split("=", 1)[0].strip()
+        lines.append(f"{key} = {changes.pop(key)}" if key in changes else line)
+    if changes:
+        raise PolicyError(f"keys not in the policy file: {', '.join(changes)}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def load(path: Path | None = None) -> Policy:
     """Read and check a policy file (default: `policy_path()`); PolicyError says what is wrong."""
     source = path or policy_path()

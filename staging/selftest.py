@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from staging import policy
 from staging.core import StagingError
 from staging.reference import defects as catalog
 from staging.selftest_order import ENV_VAR as FIRST_ENV_VAR
@@ -39,6 +40,9 @@ _SCRUBBED_ENV = (
 )  # fmt: skip
 # A red test whose message says the stack never came up is the harness failing, not the suite catching.
 _INFRASTRUCTURE = ("the staging stack could not start", "ALMARYA_DEFECTS:", "StagingError")
+# Defects that ignore the policy file look healthy while the file holds the values they hard-code: their
+# runs use a policy with the window doubled, read by the backend and the suite alike.
+_MOVED_POLICY_DEFECTS = frozenset({"cancel_window_hardcoded"})
 
 
 @dataclass(frozen=True)
@@ -182,9 +186,14 @@ def _argv(plan: Plan, run_dir: Path, defect: str | None) -> list[str]:
     return argv + list(plan.pytest_args)
 
 
-def _env(plan: Plan, defect: str | None) -> dict[str, str]:
+def _env(plan: Plan, defect: str | None, run_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED_ENV}
     env["PYTHONUNBUFFERED"] = "1"
+    if defect in _MOVED_POLICY_DEFECTS:
+        window = policy.load(policy.DEFAULT_FILE).self_cancel_window_minutes * 2
+        run_dir.mkdir(parents=True, exist_ok=True)
+        moved = policy.write_changed(run_dir / "policy.toml", self_cancel_window_minutes=window)
+        env[policy.ENV_VAR] = str(moved)
     first = first_tests(plan, defect) if defect else []
     if first:
         env[FIRST_ENV_VAR] = "\n".join(first)
@@ -303,7 +312,7 @@ def run(plan: Plan, progress: Callable[[RunResult, int, int], None] | None = Non
     def one(job: tuple[str, str | None]) -> RunResult:
         name, defect = job
         run_dir = selftest_dir / name
-        result = runner.run(name, defect, _argv(plan, run_dir, defect), _env(plan, defect), run_dir)
+        result = runner.run(name, defect, _argv(plan, run_dir, defect), _env(plan, defect, run_dir), run_dir)
         with reporting:
             done.append(result)
             if progress is not None:
@@ -329,6 +338,9 @@ def _describe(name: str) -> tuple[str, str]:
     info = catalog.CLASSIFIED.get(name)
     if info is not None:
         return info.kind, info.endpoint
+    section = catalog.CANCELLATION_SECTION.get(name)
+    if section is not None:
+        return f"CANCELLATION.md {section}", catalog.CATALOG.get(name, "")
     return "—", catalog.CATALOG.get(name, "")
 
 

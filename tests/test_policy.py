@@ -19,17 +19,6 @@ from tests.suite_runs import run_suite
 WINDOW_SCENARIOS = "e2e/test_cancellation_self.py::test_the_self_cancel_window_ends_where_the_policy_says"
 
 
-def write_policy(path: Path, **changes: object) -> Path:
-    """The repository's policy with some `[cancellation]` keys replaced (values as TOML literals)."""
-    lines = []
-    for line in policy.DEFAULT_FILE.read_text().splitlines():
-        key = line.split("=", 1)[0].strip()
-        lines.append(f"{key} = {changes.pop(key)}" if key in changes else line)
-    assert not changes, f"keys not in the policy file: {changes}"
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
 def test_the_repository_policy_loads_and_matches_its_file():
     """Every key of the file is read as written, and the status lists are disjoint."""
     loaded = policy.load(policy.DEFAULT_FILE)
@@ -45,7 +34,7 @@ def test_the_repository_policy_loads_and_matches_its_file():
 
 def test_the_policy_file_is_chosen_by_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """`ALMARYA_POLICY_FILE` points both sides elsewhere; the backend's environment carries it."""
-    other = write_policy(tmp_path / "policy.toml", self_cancel_window_minutes=42)
+    other = policy.write_changed(tmp_path / "policy.toml", self_cancel_window_minutes=42)
     monkeypatch.setenv(policy.ENV_VAR, str(other))
     assert policy.policy_path() == other.resolve()
     assert policy.load().self_cancel_window_minutes == 42
@@ -72,7 +61,7 @@ def test_the_policy_file_is_chosen_by_the_environment(tmp_path: Path, monkeypatc
 )
 def test_an_impossible_policy_is_refused_by_both_sides(tmp_path: Path, changes: dict, problem: str):
     """The suite's loader and the backend's start-up name the file and the problem."""
-    bad = write_policy(tmp_path / "policy.toml", **changes)
+    bad = policy.write_changed(tmp_path / "policy.toml", **changes)
     with pytest.raises(policy.PolicyError, match=problem):
         policy.load(bad)
     env = backend_env(port=5001, mongo_uri="mongodb://127.0.0.1:1/x", keys=Secrets(), fakes=None)
@@ -103,7 +92,7 @@ def test_changing_the_window_moves_the_backend_and_the_suite_together(tmp_path: 
     backend refuses and accepts at the new edge and the suite ages orders to it; a backend that ignores the
     file (hard-coded window) fails them."""
     window = policy.load(policy.DEFAULT_FILE).self_cancel_window_minutes * 2
-    doubled = write_policy(tmp_path / "policy.toml", self_cancel_window_minutes=window)
+    doubled = policy.write_changed(tmp_path / "policy.toml", self_cancel_window_minutes=window)
     env = {policy.ENV_VAR: str(doubled)}
     status = policy.load(doubled).self_cancel_statuses[0]  # one status is enough to see the edge move
     inside, outside = (f"{WINDOW_SCENARIOS}[{status}-just-{side}]" for side in ("inside", "outside"))

@@ -317,6 +317,8 @@ def _deny(ctx: AppContext, order: Doc, record: Doc, admin: ObjectId, notes: str 
         "cancellation.processedAt": now,
         "cancellation.adminNotes": notes,
     }
+    if ctx.settings.defect_on("deny_cancels_order"):
+        changes |= {"status": "cancelled", "cancellation.isCancelled": True}
     denied = update_order(ctx.db, order["_id"], _open_request_filter(ctx, record), changes, now)
     if denied is None:
         raise _why_not_decided(ctx, order, record)
@@ -404,8 +406,12 @@ def list_requests(ctx: AppContext, status: str | None) -> list[Doc]:
         if status is None or ctx.settings.defect_on("cancellation_requests_unfiltered")
         else {"status": status}
     )
+    newest_first = -1 if not ctx.settings.defect_on("cancellation_requests_oldest_first") else 1
     records = list(
-        ctx.db[CANCELLATION_REQUESTS].find(wanted).sort([("requestedAt", -1), ("_id", -1)]).limit(200)
+        ctx.db[CANCELLATION_REQUESTS]
+        .find(wanted)
+        .sort([("requestedAt", newest_first), ("_id", newest_first)])
+        .limit(200)
     )
     orders = {
         o["_id"]: o

@@ -35,6 +35,9 @@ CATALOG: dict[str, str] = {
     "approve_after_moved_on": "approving cancels an order that has left the approval statuses",
     "deny_mail_missing": "the customer gets no email when their cancellation request is denied",
     "cancellation_requests_unfiltered": "GET /api/orders/cancellation-requests ignores ?status=",
+    "cancellation_requests_oldest_first": "GET /api/orders/cancellation-requests lists oldest first",
+    "deny_cancels_order": "denying a cancellation request cancels the order anyway",
+    "store_credit_via_stripe": "a store-credit refund of a card order is also paid back through Stripe",
     "refund_over_amount": "a partial refund larger than what remains refundable is accepted",
     "refund_not_atomic": "refund bookkeeping is read-check-write: concurrent refunds exceed the amount paid",
     "refund_failure_marks_refunded": "a failed Stripe refund still books the order as refunded",
@@ -57,6 +60,28 @@ CATALOG: dict[str, str] = {
     "cancelled_not_counted": "order counts by status leave out cancelled orders",
     "intent_amount_from_request": "create-intent charges an amount sent by the client",
 }
+
+
+# The CANCELLATION.md section whose rule each cancellation defect breaks (shown in the detection-power table).
+CANCELLATION_SECTION: dict[str, str] = {
+    "cancel_window_hardcoded": "1", "cancel_record_incomplete": "2", "cancel_window_ignored": "3",
+    "cancel_approval_status_allowed": "3", "cancel_never_cancellable_allowed": "3",
+    "cancel_ownership_unchecked": "3", "cancel_status_unchanged": "3", "cancel_repeat_refunds": "3",
+    "cancel_without_refund": "3", "cancel_mail_missing": "3", "admin_cancel_window_applied": "3",
+    "cancel_malformed_id_crash": "3", "cancel_route_missing": "3 (feature not deployed)",
+    "cancel_request_any_status": "4", "cancel_request_duplicates": "4", "cancel_request_moves_order": "4",
+    "cancel_request_ownership_unchecked": "4", "approve_percent_at_request_time": "4",
+    "decide_twice_allowed": "4", "approve_after_moved_on": "4", "deny_mail_missing": "4",
+    "deny_cancels_order": "4", "cancellation_requests_unfiltered": "4",
+    "cancellation_requests_oldest_first": "4", "refund_over_amount": "5", "refund_not_atomic": "5",
+    "refund_failure_marks_refunded": "5", "refund_skips_stripe": "5", "refund_amount_in_aed": "5",
+    "refund_partial_marks_refunded": "5", "refund_unpaid_allowed": "5", "refund_customer_allowed": "5",
+    "refund_status_ownership_unchecked": "5", "refunds_list_unfiltered": "5", "store_credit_via_stripe": "5",
+    "webhook_signature_unchecked": "6", "webhook_timestamp_unchecked": "6", "webhook_replay_processed": "6",
+    "webhook_unknown_type_rejected": "6", "webhook_payment_no_confirm": "6",
+    "webhook_payment_failed_ignored": "6", "webhook_charge_refunded_ignored": "6", "revenue_gross": "7",
+    "revenue_counts_unpaid_cancelled": "7", "cancelled_not_counted": "7", "intent_amount_from_request": "7",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,8 @@ def refund(ctx: AppContext, order: Doc, request: RefundOrder, processed_by: Obje
     """
     amount = _reserve(ctx, order, request)
     record = _new_record(ctx, order, request, amount, processed_by=processed_by)
-    by_card = request.kind != "store_credit" and order.get("paymentMethod") in CARD_METHODS
+    store_credit = request.kind == "store_credit" and not ctx.settings.defect_on("store_credit_via_stripe")
+    by_card = not store_credit and order.get("paymentMethod") in CARD_METHODS
     if by_card and not ctx.settings.defect_on("refund_skips_stripe"):
         intent = charged_intent(order)
         if intent is None:

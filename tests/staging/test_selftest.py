@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from staging import selftest
+from staging import policy, selftest
 from staging.core import StagingError, wait_until
 from staging.reference import defects
 
@@ -26,6 +26,20 @@ def test_every_catalog_defect_but_latency_ones_is_tested():
     assert set(names) == set(defects.CATALOG) - defects.LATENCY_DEFECTS
     assert len(defects.CLASSIFIED) >= 20
     assert len({info.kind for info in defects.CLASSIFIED.values()}) >= 20, "defect classes must differ"
+
+
+def test_every_detection_defect_says_what_it_breaks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Each row of the table names a class of bug or the CANCELLATION.md section whose rule it breaks, and
+    a defect that ignores the policy file runs with a policy that differs from what it hard-codes."""
+    for name in selftest.detection_defects():
+        kind, _ = selftest._describe(name)
+        assert kind != "—", f"{name} has neither a class nor a CANCELLATION.md section"
+    monkeypatch.delenv(policy.ENV_VAR, raising=False)
+    plan = selftest.Plan(run_dir=tmp_path, defects=("cancel_window_hardcoded",))
+    env = selftest._env(plan, "cancel_window_hardcoded", tmp_path / "run")
+    moved = policy.load(Path(env[policy.ENV_VAR]))
+    assert moved.self_cancel_window_minutes == 2 * policy.load(policy.DEFAULT_FILE).self_cancel_window_minutes
+    assert policy.ENV_VAR not in selftest._env(plan, "revenue_gross", tmp_path / "other")
 
 
 def test_selecting_an_unknown_or_latency_defect_is_a_clear_error():
