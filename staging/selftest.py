@@ -358,7 +358,7 @@ def render(report: Report, *, width: int = 3) -> str:
         f" {clean.seconds:.0f} s)",
     ]
     lines += [f"  FAILED on the clean backend: {f.nodeid} — {f.message}" for f in clean.failures]
-    rows = [("defect", "class", "endpoint", "caught by", "verdict")]
+    rows = [("defect", "class or rule broken", "where, or what goes wrong", "caught by", "verdict")]
     for result in sorted(report.defects, key=lambda r: r.name):
         kind, endpoint = _describe(result.name)
         catchers = ", ".join(_short(f.nodeid) for f in result.red[:width]) or (
