@@ -76,7 +76,7 @@ def check_preconditions(settings: StackSettings) -> None:
             settings.admin_password or os.environ.get("ALMARYA_ADMIN_PASSWORD")
         )
         require(
-            settings.production or has_admin or settings.mongo_uri or os.environ.get("ALMARYA_MONGODB_URI"),
+            settings.production or has_admin or settings.mongo_uri or os.environ.get("ALMARYA_MONGO_URI"),
             "the remote target needs admin credentials: set ALMARYA_ADMIN_EMAIL and ALMARYA_ADMIN_PASSWORD, "
             "or give a MongoDB URI to seed an admin",
         )

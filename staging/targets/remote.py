@@ -1,7 +1,7 @@
 """A backend that is already running, addressed only by URL: nothing is started, little is assumed.
 
 Credentials and an optional MongoDB come from the settings or the environment (``ALMARYA_ADMIN_EMAIL``,
-``ALMARYA_ADMIN_PASSWORD``, ``ALMARYA_MONGODB_URI``). With a database, the admin and the catalog are
+``ALMARYA_ADMIN_PASSWORD``, ``ALMARYA_MONGO_URI``). With a database, the admin and the catalog are
 seeded there; without one, everything a test needs is made through the API (customers, staff, drivers)
 and tests that need the database or the seeded catalog skip with that reason.
 """
@@ -30,7 +30,7 @@ def open_remote(settings: StackSettings) -> Iterator[Stack]:
     check_reachable(settings.base_url)
     email = settings.admin_email or os.environ.get("ALMARYA_ADMIN_EMAIL")
     password = settings.admin_password or os.environ.get("ALMARYA_ADMIN_PASSWORD")
-    mongo_uri = settings.mongo_uri or os.environ.get("ALMARYA_MONGODB_URI")
+    mongo_uri = settings.mongo_uri or os.environ.get("ALMARYA_MONGO_URI")
     with contextlib.ExitStack() as services:
         db = None
         coffee_ids: list[str] = []
