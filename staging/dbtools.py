@@ -92,7 +92,8 @@ def nothing_written(db: Database) -> Iterator[None]:
     """Assert the block wrote nothing to the watched collections.
 
     Per-worker databases make this exact: no other test writes to this worker's database while one
-    test runs.
+    test runs. A remote target's database is shared, so `almarya-qa run` uses one worker there; anyone
+    else writing to that database during the block is reported as a write too.
     """
     before = snapshot(db)
     yield

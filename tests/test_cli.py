@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import socket
 import subprocess
 import sys
@@ -10,6 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+from staging.cli import run as run_cli
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -87,3 +90,20 @@ def test_run_refuses_a_target_that_is_not_the_backend(tmp_path: Path):
     assert result.returncode == 2
     assert f"target {url} does not look like the Al Marya backend" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("given", "target", "mongo_uri", "expected"),
+    [
+        pytest.param(None, "embedded", None, "auto", id="own-stack"),
+        pytest.param(None, "remote", None, "auto", id="remote-without-database"),
+        pytest.param(None, "remote", "mongodb://127.0.0.1:27017/x", "1", id="remote-shared-database"),
+        pytest.param("3", "remote", "mongodb://127.0.0.1:27017/x", "3", id="explicit"),
+    ],
+)
+def test_a_shared_remote_database_gets_one_worker(
+    given, target, mongo_uri, expected, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.delenv("ALMARYA_MONGO_URI", raising=False)
+    args = argparse.Namespace(workers=given, mongo_uri=mongo_uri)
+    assert run_cli.workers(args, target) == expected

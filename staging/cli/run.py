@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -23,7 +24,10 @@ def register(commands: Any) -> None:
     run = commands.add_parser("run", help="the main job: stack up, seed, run the e2e suite, report")
     add_target_options(run)
     add_safety_options(run)
-    run.add_argument("--workers", default="auto", help="pytest-xdist workers (default: auto)")
+    run.add_argument(
+        "--workers",
+        help="pytest-xdist workers (default: auto; 1 on a remote target whose database the suite checks)",
+    )
     run.add_argument("paths", nargs="*", help="test paths (default: e2e)")
     run.set_defaults(handler=run_suite)
 
@@ -45,7 +49,7 @@ def run_suite(args: argparse.Namespace, extra: Sequence[str]) -> int:
         f"--junitxml={junit}",
         f"--target={target.value}",
         "-n",
-        str(args.workers),
+        workers(args, target.value),
         "-p",
         "randomly",
         "-q",
@@ -79,6 +83,18 @@ def run_suite(args: argparse.Namespace, extra: Sequence[str]) -> int:
         print("No test ran: a run that tests nothing does not pass.")
     # The reports and the verdict (GO / NO-GO) decide the exit status: see staging/cli/report.py.
     return finish_run(run_dir, code, no_tests=code == 5 or summary.total == 0)
+
+
+def workers(args: argparse.Namespace, target: str) -> str:
+    """xdist workers. The stacks a run starts give each worker a database of its own; a remote target's
+    database is shared, and one worker's writes would read as another's refused request having written
+    (`staging.dbtools.nothing_written`), so there one worker is the default."""
+    if args.workers:
+        return str(args.workers)
+    if target == "remote" and (args.mongo_uri or os.environ.get("ALMARYA_MONGO_URI")):
+        print("Workers: 1 (the remote target's database is shared: write checks need one writer)")
+        return "1"
+    return "auto"
 
 
 def print_refused(run_dir: Path) -> None:

@@ -6,6 +6,7 @@ sinks (one per xdist worker) share that port by binding different loopback addre
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 from contextlib import AbstractContextManager
@@ -24,6 +25,14 @@ from staging.fakes.threaded_server import close_logger, file_logger
 
 SMTP_PORT = 2525
 _LOOPBACK_HOSTS = [f"127.0.0.{n}" for n in range(1, 64)]
+
+
+def _not_login_data_deprecation(record: logging.LogRecord) -> bool:
+    # aiosmtpd sets its own deprecated Session.login_data on every AUTH and warns about it each time.
+    return "login_data is deprecated" not in record.getMessage()
+
+
+logging.getLogger("mail.log").addFilter(_not_login_data_deprecation)
 
 
 @dataclass(frozen=True)
