@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import allure
 import pytest
 
 from staging.reference.defects import detection_defects
@@ -29,6 +30,13 @@ def test_every_injected_defect_is_caught_and_the_clean_backend_passes(tmp_path: 
         check=False,
     )
     output = result.stdout + result.stderr
+    table = tmp_path / "selftest" / "detection-power.txt"
+    # The table goes into this run's Allure report too, caught or not.
+    allure.attach(
+        table.read_text() if table.exists() else output[-8000:],
+        name="detection power table",
+        attachment_type=allure.attachment_type.TEXT,
+    )
     total = len(detection_defects())
     assert "clean reference backend: GREEN" in output, output[-4000:]
     assert f"detection power: {total}/{total} = 100%" in output, output[-4000:]
