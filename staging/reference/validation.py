@@ -114,6 +114,21 @@ class FieldErrors:
             raise validation_failed(self.errors)
 
 
+def contact_fields(body: Mapping[str, Any], errors: FieldErrors) -> dict[str, str]:
+    """Name, email and phone of a staff member or driver (API.md 2.3, 2.4), normalised; problems recorded in
+    `errors`, so the values only count once the caller's `errors.raise_if_any()` has passed."""
+    name = body.get("name")
+    if not isinstance(name, str) or not 1 <= len(name.strip()) <= 100:
+        errors.add("name", "Name is required (at most 100 characters)", name)
+    email = body.get("email")
+    if not is_email(email):
+        errors.add("email", "A valid email is required", email)
+    phone = body.get("phone")
+    if not isinstance(phone, str) or not PHONE.match(phone) or len(phone) > 20:
+        errors.add("phone", "A valid phone number is required", phone)
+    return {"name": str(name).strip(), "email": str(email).strip().lower(), "phone": str(phone).strip()}
+
+
 def optional_string(body: Mapping[str, Any], key: str, errors: FieldErrors, max_length: int) -> str | None:
     """A trimmed optional string field; wrong types and over-long values are recorded as errors."""
     value = body.get(key)

@@ -17,9 +17,8 @@ from staging.reference.guards import admin_guard
 from staging.reference.pins import DRIVER_PINS
 from staging.reference.routing import Call, route
 from staging.reference.validation import (
-    PHONE,
     FieldErrors,
-    is_email,
+    contact_fields,
     is_pin,
     json_object,
     optional_string,
@@ -33,15 +32,7 @@ _PIN_IN_USE = "This PIN is already in use by another driver"
 
 def _driver_fields(body: dict[str, Any]) -> Doc:
     errors = FieldErrors()
-    name = body.get("name")
-    if not isinstance(name, str) or not 1 <= len(name.strip()) <= 100:
-        errors.add("name", "Name is required (at most 100 characters)", name)
-    email = body.get("email")
-    if not is_email(email):
-        errors.add("email", "A valid email is required", email)
-    phone = body.get("phone")
-    if not isinstance(phone, str) or not PHONE.match(phone) or len(phone) > 20:
-        errors.add("phone", "A valid phone number is required", phone)
+    contact = contact_fields(body, errors)
     pin = body.get("pin")
     if not is_pin(pin):
         errors.add("pin", "PIN must be exactly 4 digits")
@@ -52,9 +43,7 @@ def _driver_fields(body: dict[str, Any]) -> Doc:
     }
     errors.raise_if_any()
     return {
-        "name": str(name).strip(),
-        "email": str(email).strip().lower(),
-        "phone": str(phone).strip(),
+        **contact,
         "pin": str(pin),
         "vehicleInfo": {key: value for key, value in vehicle.items() if value is not None},
     }

@@ -18,9 +18,8 @@ from staging.reference.pins import STAFF_PINS
 from staging.reference.routing import Call, route
 from staging.reference.validation import (
     HH_MM,
-    PHONE,
     FieldErrors,
-    is_email,
+    contact_fields,
     is_pin,
     json_object,
     optional_string,
@@ -36,15 +35,7 @@ _PIN_IN_USE = "This PIN is already in use by another staff member"
 
 def _staff_fields(body: dict[str, Any]) -> Doc:
     errors = FieldErrors()
-    name = body.get("name")
-    if not isinstance(name, str) or not 1 <= len(name.strip()) <= 100:
-        errors.add("name", "Name is required (at most 100 characters)", name)
-    email = body.get("email")
-    if not is_email(email):
-        errors.add("email", "A valid email is required", email)
-    phone = body.get("phone")
-    if not isinstance(phone, str) or not PHONE.match(phone) or len(phone) > 20:
-        errors.add("phone", "A valid phone number is required", phone)
+    contact = contact_fields(body, errors)
     role = body.get("role")
     if role not in ROLE_PREFIX:
         errors.add("role", f"Role must be one of {', '.join(ROLE_PREFIX)}", role)
@@ -63,9 +54,7 @@ def _staff_fields(body: dict[str, Any]) -> Doc:
     photo = optional_string(body, "photo", errors, 2000)
     errors.raise_if_any()
     return {
-        "name": str(name).strip(),
-        "email": str(email).strip().lower(),
-        "phone": str(phone).strip(),
+        **contact,
         "role": str(role),
         "pin": pin if isinstance(pin, str) else DEFAULT_PIN,
         "photo": photo,
