@@ -10,6 +10,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 import httpx
 
@@ -86,27 +87,26 @@ def is_ready(base_url: str) -> bool:
     return httpx.get(f"{base_url}/ready", timeout=2).status_code == 200
 
 
-class ReferenceBackend(AbstractContextManager["ReferenceBackend"]):
-    """``python -m staging.reference`` on a free loopback port."""
+class BackendProcess(AbstractContextManager["BackendProcess"]):
+    """A backend this harness starts: ready when ``GET /ready`` answers 200; stopping ends its processes."""
 
     name = "backend"
 
-    def __init__(self, env: Mapping[str, str], log_path: Path, *, port: int | None = None) -> None:
-        self.port = port or int(env.get("PORT") or free_port())
-        self.url = f"http://{LOOPBACK}:{self.port}"
+    def __init__(self, process: ChildProcess, port: int, log_path: Path, *, start_timeout: float) -> None:
+        self.port = port
+        self.url = f"http://{LOOPBACK}:{port}"
         self.log_path = log_path
-        self._process = ChildProcess(
-            "reference backend",
-            [sys.executable, "-m", "staging.reference"],
-            log_path=log_path,
-            env=_inherited_env() | dict(env) | {"PORT": str(self.port)},
-            cwd=Path(__file__).resolve().parent.parent,
-        )
+        self.start_timeout = start_timeout
+        self._process = process
 
-    def __enter__(self) -> ReferenceBackend:
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid
+
+    def __enter__(self) -> Self:
         self._process.start()
         try:
-            self._process.wait_ready(lambda: is_ready(self.url), timeout=30)
+            self._process.wait_ready(lambda: is_ready(self.url), timeout=self.start_timeout)
         except BaseException:
             self.stop()
             raise
@@ -119,6 +119,21 @@ class ReferenceBackend(AbstractContextManager["ReferenceBackend"]):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+class ReferenceBackend(BackendProcess):
+    """``python -m staging.reference`` on a free loopback port."""
+
+    def __init__(self, env: Mapping[str, str], log_path: Path, *, port: int | None = None) -> None:
+        port = port or int(env.get("PORT") or free_port())
+        process = ChildProcess(
+            "reference backend",
+            [sys.executable, "-m", "staging.reference"],
+            log_path=log_path,
+            env=_inherited_env() | dict(env) | {"PORT": str(port)},
+            cwd=Path(__file__).resolve().parent.parent,
+        )
+        super().__init__(process, port, log_path, start_timeout=30)
 
 
 def _inherited_env() -> dict[str, str]:

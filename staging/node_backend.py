@@ -15,13 +15,11 @@ import shutil
 import signal
 import subprocess
 from collections.abc import Mapping
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
-from staging.backend import is_ready
-from staging.core import LOOPBACK, ChildProcess, StagingError, log_tail
+from staging.backend import BackendProcess
+from staging.core import ChildProcess, StagingError, log_tail
 
 NODE_MODULES = Path(__file__).resolve().parent / "node"
 STRIPE_REDIRECT = NODE_MODULES / "stripe_redirect.cjs"
@@ -153,10 +151,8 @@ def node_env(env: Mapping[str, str]) -> dict[str, str]:
     return _base_env() | dict(env) | {"NODE_OPTIONS": node_options(), "ALMARYA_HARNESS_PID": str(os.getpid())}
 
 
-class NodeBackend(AbstractContextManager["NodeBackend"]):
+class NodeBackend(BackendProcess):
     """``npm start`` in the checkout, in its own process group (npm → sh → node all stop together)."""
-
-    name = "backend"
 
     def __init__(
         self,
@@ -167,35 +163,11 @@ class NodeBackend(AbstractContextManager["NodeBackend"]):
         toolchain: NodeToolchain,
         start_timeout: float = 60.0,
     ) -> None:
-        self.port = int(env["PORT"])
-        self.url = f"http://{LOOPBACK}:{self.port}"
-        self.log_path = log_path
-        self.start_timeout = start_timeout
-        self._process = ChildProcess(
+        process = ChildProcess(
             "Node backend (npm start)",
             [toolchain.npm, "start"],
             log_path=log_path,
             env=node_env(env),
             cwd=backend_dir,
         )
-
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid
-
-    def __enter__(self) -> NodeBackend:
-        self._process.start()
-        try:
-            self._process.wait_ready(lambda: is_ready(self.url), timeout=self.start_timeout)
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def stop(self) -> None:
-        self._process.stop()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+        super().__init__(process, int(env["PORT"]), log_path, start_timeout=start_timeout)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeGuard
 
 from bson import ObjectId
@@ -127,6 +127,23 @@ def contact_fields(body: Mapping[str, Any], errors: FieldErrors) -> dict[str, st
     if not isinstance(phone, str) or not PHONE.match(phone) or len(phone) > 20:
         errors.add("phone", "A valid phone number is required", phone)
     return {"name": str(name).strip(), "email": str(email).strip().lower(), "phone": str(phone).strip()}
+
+
+# field -> (check returning the value to store, or None when invalid; the message when it is None)
+FieldChecks = Mapping[str, tuple[Callable[[Any], Any], str]]
+
+
+def checked_fields(body: Mapping[str, Any], checks: FieldChecks, errors: FieldErrors) -> dict[str, Any]:
+    """The fields of `checks` present in `body`, as their checks return them; failures go into `errors`."""
+    fields: dict[str, Any] = {}
+    for key, (check, message) in checks.items():
+        if key in body:
+            value = check(body[key])
+            if value is None:
+                errors.add(key, message, body[key])
+            else:
+                fields[key] = value
+    return fields
 
 
 def optional_string(body: Mapping[str, Any], key: str, errors: FieldErrors, max_length: int) -> str | None:

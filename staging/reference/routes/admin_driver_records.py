@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from pymongo import ReturnDocument
@@ -18,7 +17,9 @@ from staging.reference.pins import DRIVER_PINS
 from staging.reference.routing import Call, route
 from staging.reference.validation import (
     PHONE,
+    FieldChecks,
     FieldErrors,
+    checked_fields,
     is_email,
     is_pin,
     json_object,
@@ -54,7 +55,7 @@ def _status(value: Any) -> str | None:
 
 
 # field -> (check returning the stored value or None, the message when it is None)
-_EDITABLE: dict[str, tuple[Callable[[Any], Any], str]] = {
+_EDITABLE: FieldChecks = {
     "name": (_name, "Name is required (at most 100 characters)"),
     "email": (_email, "A valid email is required"),
     "phone": (_phone, "A valid phone number is required"),
@@ -64,14 +65,7 @@ _EDITABLE: dict[str, tuple[Callable[[Any], Any], str]] = {
 
 def _changes(body: dict[str, Any]) -> Doc:
     errors = FieldErrors()
-    changes: Doc = {}
-    for key, (check, message) in _EDITABLE.items():
-        if key in body:
-            value = check(body[key])
-            if value is None:
-                errors.add(key, message, body[key])
-            else:
-                changes[key] = value
+    changes: Doc = checked_fields(body, _EDITABLE, errors)
     for key, field in (("vehicleType", "type"), ("plateNumber", "plateNumber"), ("vehicleColor", "color")):
         value = optional_string(body, key, errors, 50)
         if value is not None:

@@ -7,7 +7,6 @@ MongoDB instead (API.md 9.2), so these routes matter for their guard and validat
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from pymongo import ReturnDocument
@@ -19,7 +18,14 @@ from staging.reference.db import COFFEES, Doc
 from staging.reference.errors import ApiError
 from staging.reference.guards import admin_guard
 from staging.reference.routing import Call, route
-from staging.reference.validation import FieldErrors, is_number, json_object, object_id_or_400
+from staging.reference.validation import (
+    FieldChecks,
+    FieldErrors,
+    checked_fields,
+    is_number,
+    json_object,
+    object_id_or_400,
+)
 
 SIZES = ("250gm", "500gm", "1kg")
 TEXT_MAX = 2000
@@ -86,26 +92,13 @@ def _flag(value: Any) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
-# field -> (check returning the stored value or None, the message when it is None)
-_PLAIN: dict[str, tuple[Callable[[Any], Any], str]] = {
+_PLAIN: FieldChecks = {
     "image": (_text, "image must be a string"),
     "origin": (_text, "origin must be a string"),
     "roastLevel": (_text, "roastLevel must be a string"),
     "stock": (_stock, "stock must be a whole number >= 0"),
     "isActive": (_flag, "isActive must be true or false"),
 }
-
-
-def _plain_fields(body: dict[str, Any], errors: FieldErrors) -> Doc:
-    fields: Doc = {}
-    for key, (check, message) in _PLAIN.items():
-        if key in body:
-            value = check(body[key])
-            if value is None:
-                errors.add(key, message, body[key])
-            else:
-                fields[key] = value
-    return fields
 
 
 def _fields(body: dict[str, Any], *, creating: bool) -> Doc:
@@ -122,7 +115,7 @@ def _fields(body: dict[str, Any], *, creating: bool) -> Doc:
             fields["price"] = float(price)
     if (variants := _variants(body.get("variants"), errors)) is not None:
         fields["variants"] = variants
-    fields |= _plain_fields(body, errors)
+    fields |= checked_fields(body, _PLAIN, errors)
     errors.raise_if_any()
     if not fields:
         raise ApiError(400, "Nothing to update")

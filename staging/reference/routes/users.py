@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 from pymongo import DESCENDING, ReturnDocument
@@ -17,7 +16,9 @@ from staging.reference.guards import admin_guard
 from staging.reference.routing import Call, route
 from staging.reference.validation import (
     PHONE,
+    FieldChecks,
     FieldErrors,
+    checked_fields,
     int_query,
     json_object,
     object_id_or_400,
@@ -76,7 +77,7 @@ def _flag(value: Any) -> bool | None:
 
 
 # field -> (check returning the stored value or None, the message when it is None)
-_EDITABLE: dict[str, tuple[Callable[[Any], Any], str]] = {
+_EDITABLE: FieldChecks = {
     "name": (_name, f"Name must be between 1 and {NAME_MAX} characters"),
     "phone": (_phone, "Please provide a valid phone number"),
     "roles": (_roles, f"Roles must be a non-empty list of {', '.join(ROLES)}"),
@@ -86,14 +87,7 @@ _EDITABLE: dict[str, tuple[Callable[[Any], Any], str]] = {
 
 def _changes(body: dict[str, Any]) -> Doc:
     errors = FieldErrors()
-    changes: Doc = {}
-    for key, (check, message) in _EDITABLE.items():
-        if key in body:
-            value = check(body[key])
-            if value is None:
-                errors.add(key, message, body[key])
-            else:
-                changes[key] = value
+    changes: Doc = checked_fields(body, _EDITABLE, errors)
     errors.raise_if_any()
     if not changes:
         raise ApiError(400, "Nothing to update: send name, phone, roles or isActive")
