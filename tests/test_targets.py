@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
-import psutil
 import pytest
 
 from staging import dbtools
 from staging.cli import main as cli_main
 from staging.stack import Stack, StackSettings, open_stack
-from tests.test_teardown import Family, assert_nothing_left, isolated_env
+from tests.test_teardown import stage_up
 
 REPO = Path(__file__).resolve().parent.parent
 NODE_APP = REPO / "tests" / "node_app"
@@ -239,47 +237,8 @@ def test_stage_up_runs_the_local_target_and_stops_it_all_on_ctrl_c(tmp_path: Pat
     node, the database and the fakes, and leaves no port or temp folder."""
     app = tmp_path / "app"
     shutil.copytree(NODE_APP, app, ignore=shutil.ignore_patterns("node_modules"))
-    temp = tmp_path / "tmp"
-    command = [
-        sys.executable,
-        "-m",
-        "staging.cli",
-        "stage",
-        "up",
-        "--target",
-        "local",
-        "--backend-dir",
-        str(app),
-    ]
-    process = subprocess.Popen(
-        [*command, "--run-dir", str(tmp_path / "run")],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=isolated_env(temp),
-    )
-    family = Family(psutil.Process(process.pid))
-    try:
-        assert process.stdout is not None
-        lines = []
-        for line in process.stdout:
-            lines.append(line)
-            if line.startswith("Ready."):
-                break
-        text = "".join(lines)
-        assert "(backend version 0.9.0-test)" in text, text
+    with stage_up(["--target", "local", "--backend-dir", str(app)], tmp_path) as running:
+        assert "(backend version 0.9.0-test)" in running.text, running.text
         for heading in ("Backend", "MongoDB", "Staff", "Driver", "Customer"):
-            assert f"\n{heading} " in f"\n{text}", text
-        family.look()
-        temp_seen = [p.name for p in temp.iterdir()]
-        assert any("server.js" in " ".join(p.cmdline()) for p in family.processes.values())
-        process.send_signal(signal.SIGINT)
-        output = process.communicate(timeout=30)[0]
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    assert process.returncode == 0, output
-    assert "Stopped." in output
-    assert_nothing_left(family, temp, temp_seen)
+            assert f"\n{heading} " in f"\n{running.text}", running.text
+        assert any("server.js" in " ".join(p.cmdline()) for p in running.family.processes.values())

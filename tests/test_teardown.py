@@ -6,6 +6,9 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
@@ -73,11 +76,22 @@ def assert_nothing_left(family: Family, temp: Path, temp_seen: list[str]) -> Non
     assert not list(temp.iterdir()), f"temp folders left behind: {list(temp.iterdir())}"
 
 
-def test_stage_up_stops_everything_on_ctrl_c(tmp_path: Path):
-    """Ctrl-C of ``almarya-qa stage up`` stops the database, the backend and the fakes."""
+@dataclass
+class StageUp:
+    """A running ``almarya-qa stage up``: what it printed up to "Ready.", and its process tree."""
+
+    text: str
+    family: Family
+    temp_seen: list[str]
+
+
+@contextmanager
+def stage_up(options: list[str], tmp_path: Path) -> Iterator[StageUp]:
+    """Start ``stage up`` with its own TMPDIR, yield once it is ready, then Ctrl-C it and check that it said
+    "Stopped.", exited 0 and left no process, port or temp folder."""
     temp = tmp_path / "tmp"
     process = subprocess.Popen(
-        [sys.executable, "-m", "staging.cli", "stage", "up", "--run-dir", str(tmp_path / "run")],
+        [sys.executable, "-m", "staging.cli", "stage", "up", *options, "--run-dir", str(tmp_path / "run")],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -92,19 +106,26 @@ def test_stage_up_stops_everything_on_ctrl_c(tmp_path: Path):
             lines.append(line)
             if line.startswith("Ready."):
                 break
-        assert any(line.startswith("Backend") for line in lines), "".join(lines)
         family.look()
-        temp_seen = [p.name for p in temp.iterdir()]
-        assert len(family.processes) >= 3, "the database and the backend run as child processes"
-        assert len(family.ports) >= 5, "backend, database and three fakes listen"
+        running = StageUp("".join(lines), family, [p.name for p in temp.iterdir()])
+        yield running
         process.send_signal(signal.SIGINT)
         output = process.communicate(timeout=30)[0]
     finally:
         if process.poll() is None:
             process.kill()
-    assert process.returncode == 0
+            process.communicate()
+    assert process.returncode == 0, output
     assert "Stopped." in output
-    assert_nothing_left(family, temp, temp_seen)
+    assert_nothing_left(family, temp, running.temp_seen)
+
+
+def test_stage_up_stops_everything_on_ctrl_c(tmp_path: Path):
+    """Ctrl-C of ``almarya-qa stage up`` stops the database, the backend and the fakes."""
+    with stage_up([], tmp_path) as running:
+        assert any(line.startswith("Backend") for line in running.text.splitlines()), running.text
+        assert len(running.family.processes) >= 3, "the database and the backend run as child processes"
+        assert len(running.family.ports) >= 5, "backend, database and three fakes listen"
 
 
 @pytest.mark.parametrize(
