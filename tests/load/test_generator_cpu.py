@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -68,11 +69,24 @@ def test_samples_round_trip_through_csv(tmp_path: Path):
 
 
 @pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="CPU affinity is Linux-only")
+def rank_its_session(pid: int | None, nice: int) -> None:
+    """With autogroups (Linux's default) nice ranks only the processes of one session, and ChildProcess gives
+    each child a session of its own: the session's nice is what ranks it against the hog. The busy process is
+    alone in its session, so this changes nothing else."""
+    with contextlib.suppress(OSError):
+        Path(f"/proc/{pid}/autogroup").write_text(str(nice))
+
+
 def test_the_monitor_sees_a_starved_busy_process_as_saturated(tmp_path: Path):
-    """A busy process niced and pinned to the core of a CPU hog waits for the CPU: its demand is ~100%."""
+    """A busy process niced and pinned to the core of a CPU hog waits for the CPU: its demand is ~100%.
+
+    Nice 10 (about a tenth of the core) rather than 19: a process starved outright is never scheduled during
+    the sampling, and the kernel books its waiting only when it next runs.
+    """
+    nice = 10
     busy = ChildProcess(
         "busy",
-        [sys.executable, "-m", "load.pinned", "--cpus", "0", "--nice", "19", "--hog"],
+        [sys.executable, "-m", "load.pinned", "--cpus", "0", "--nice", str(nice), "--hog"],
         log_path=tmp_path / "busy.log",
     )
     hog = ChildProcess(
@@ -81,6 +95,7 @@ def test_the_monitor_sees_a_starved_busy_process_as_saturated(tmp_path: Path):
     hog.start()
     busy.start()
     try:
+        rank_its_session(busy.pid, nice)
         with CpuMonitor(lambda: {"busy": busy.pid}, interval=0.2) as monitor:
             wait_until(lambda: len(monitor.samples) >= 6, timeout=10, description="six CPU samples")
         report = assess(monitor.samples, LIMITS)
