@@ -21,6 +21,12 @@ def to_aed(fils: int) -> float:
     return float(Decimal(fils) / 100)
 
 
+def average_aed(total: float, count: int) -> float:
+    """``total / count`` to the fils, halves rounded up like every other amount (Python's round() would send
+    131.625 to 131.62)."""
+    return to_aed(to_fils(Decimal(str(total)) / count)) if count else 0
+
+
 def has_two_decimals_at_most(value: Any) -> bool:
     """Whether a JSON number is a valid AED amount (no fraction of a fil)."""
     if not is_number(value):

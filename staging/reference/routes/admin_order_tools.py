@@ -23,6 +23,7 @@ from staging.reference import order_queries, ordering, wire
 from staging.reference.db import ORDERS, STAFFS, USERS, Doc
 from staging.reference.errors import ApiError
 from staging.reference.guards import admin_guard
+from staging.reference.money import average_aed
 from staging.reference.order_numbers import next_order_number
 from staging.reference.routing import Call, route
 from staging.reference.validation import FieldErrors, int_query, is_email, json_object, object_id_or_400
@@ -56,7 +57,7 @@ def analytics(call: Call) -> Response:
         "daily": rows,
         "totalOrders": sum(int(figures["orderCount"]) for figures in daily.values()),
         "totalRevenue": round(paid_total, 2),
-        "averageOrderValue": round(paid_total / paid_orders, 2) if paid_orders else 0,
+        "averageOrderValue": average_aed(paid_total, paid_orders),
     }
     return wire.json_response({"success": True, "data": data})
 

@@ -14,6 +14,7 @@ from staging.reference.db import COFFEES, ORDERS, USERS, Doc
 from staging.reference.errors import ApiError
 from staging.reference.figures import REVENUE_STATUSES
 from staging.reference.guards import admin_guard
+from staging.reference.money import average_aed
 from staging.reference.routing import Call, route
 
 GROUPINGS = ("day", "week", "month")
@@ -94,7 +95,7 @@ def sales(call: Call) -> Response:
         "summary": {
             "totalRevenue": total,
             "totalOrders": len(orders),
-            "averageOrderValue": round(total / len(orders), 2) if orders else 0,
+            "averageOrderValue": average_aed(total, len(orders)),
         },
         "salesTrend": [{"period": key, **value} for key, value in sorted(trend.items())],
         "topProducts": [{"productId": pid, **figures} for pid, figures in top],
